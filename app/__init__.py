@@ -1,0 +1,1 @@
+"""Digital twin & testing platform: a pure simulation engine (``app.engine``) and a service shell."""

@@ -1,0 +1,90 @@
+"""The I/O boundary: how a running plan exchanges port values with the outside world once per tick.
+
+A ``PortIO`` is opened with the read bindings (outside -> twin) and write bindings (twin -> outside)
+of a run. Every tick the simulator calls ``read()`` before computing, and ``write()`` after. Values
+crossing the boundary are *raw* (as the PLC sees them); the simulator applies each binding's
+``scale``/``offset``:  twin = raw * scale + offset,  raw = (twin - offset) / scale.
+
+``InMemoryIO`` is the in-process implementation used by tests and as the model of what an adapter
+must do; the OPC UA adapter lives in ``app.engine.hil``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """Where a PLC (or any OPC UA server) lives and how to log in."""
+
+    name: str
+    url: str
+    security_policy: str = "None"  # None | Basic256Sha256
+    security_mode: str = "None"  # None | Sign | SignAndEncrypt
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class BindingSpec:
+    """One port of the twin mapped to one node of an endpoint."""
+
+    port: str  # "component.port"
+    endpoint: str  # EndpointSpec.name
+    node_id: str  # "ns=2;s=Tag" or "nsu=urn:plant;s=Tag"
+    direction: str  # "read" (endpoint -> twin) | "write" (twin -> endpoint)
+    data_type: str | None = None  # expected type on the twin side: bool | int | float
+    scale: float = 1.0
+    offset: float = 0.0
+
+
+class PortIO(Protocol):
+    """The narrow per-tick interface every I/O adapter implements."""
+
+    def open(self, reads: Sequence[BindingSpec], writes: Sequence[BindingSpec]) -> None:
+        """Connect and prepare; raise ``PortIOError`` listing every problem if the bindings cannot work."""
+
+    def read(self) -> Sequence[Any]:
+        """One raw value per read binding, in order; ``None`` where no fresh value is available."""
+
+    def write(self, values: Sequence[Any]) -> None:
+        """Send one raw value per write binding, in order."""
+
+    def close(self) -> None:
+        """Release connections; safe to call twice."""
+
+    def stats(self) -> dict[str, Any]:
+        """A JSON-able snapshot of the adapter's health (state, reconnects, timings, per-binding errors)."""
+
+
+class InMemoryIO:
+    """A ``PortIO`` over a dict of node values: the fake shipped beside the real adapter."""
+
+    def __init__(self, nodes: dict[str, Any] | None = None) -> None:
+        self.nodes: dict[str, Any] = dict(nodes or {})
+        self.reads: list[BindingSpec] = []
+        self.writes: list[BindingSpec] = []
+        self.read_calls = 0
+        self.write_calls = 0
+        self.closed = False
+
+    def open(self, reads: Sequence[BindingSpec], writes: Sequence[BindingSpec]) -> None:
+        self.reads = list(reads)
+        self.writes = list(writes)
+
+    def read(self) -> list[Any]:
+        self.read_calls += 1
+        return [self.nodes.get(b.node_id) for b in self.reads]
+
+    def write(self, values: Sequence[Any]) -> None:
+        self.write_calls += 1
+        for binding, value in zip(self.writes, values):
+            self.nodes[binding.node_id] = value
+
+    def close(self) -> None:
+        self.closed = True
+
+    def stats(self) -> dict[str, Any]:
+        return {"state": "closed" if self.closed else "connected", "reads": self.read_calls, "writes": self.write_calls}
