@@ -1,0 +1,1 @@
+"""Cross-cutting configuration of the service shell."""

@@ -1,0 +1,56 @@
+"""Engine and session factory; every SQLite connection gets foreign keys ON and WAL journaling."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+_engines: dict[str, Engine] = {}
+_factories: dict[str, sessionmaker[Session]] = {}
+_lock = threading.Lock()
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Without this pragma SQLite parses ON DELETE CASCADE and then silently ignores it.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(database_url: str, echo: bool = False) -> Engine:
+    """A new engine; SQLite URLs get the pragmas and may be shared across the threadpool."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(database_url, echo=echo, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(database_url, echo=echo, pool_pre_ping=True)
+
+
+def get_engine(database_url: str) -> Engine:
+    """The process-wide engine for a URL (created on first use)."""
+    with _lock:
+        engine = _engines.get(database_url)
+        if engine is None:
+            engine = _engines[database_url] = make_engine(database_url)
+            _factories[database_url] = sessionmaker(engine, expire_on_commit=False)
+        return engine
+
+
+def get_session_factory(database_url: str) -> sessionmaker[Session]:
+    """The session factory bound to the engine for a URL."""
+    get_engine(database_url)
+    return _factories[database_url]
+
+
+def dispose_engine(database_url: str) -> None:
+    """Close every pooled connection of a URL's engine and forget it (tests, shutdown)."""
+    with _lock:
+        engine = _engines.pop(database_url, None)
+        _factories.pop(database_url, None)
+    if engine is not None:
+        engine.dispose()
