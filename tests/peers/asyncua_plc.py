@@ -122,7 +122,8 @@ async def run(args: argparse.Namespace) -> None:
             (ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerWrite, args.max_write),
         ):
             if value:
-                await server.write_attribute_value(ua.NodeId(oid), ua.DataValue(ua.Variant(value, ua.VariantType.UInt32)))
+                limit = ua.DataValue(ua.Variant(value, ua.VariantType.UInt32))
+                await server.write_attribute_value(ua.NodeId(oid), limit)
 
     objects = server.nodes.objects
     plc = await objects.add_object(ua.NodeId("PLC", ns), ua.QualifiedName("PLC", ns))
