@@ -1,0 +1,78 @@
+"""Dependencies: settings, the per-request transaction, and load-or-404 for path objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query
+from sqlalchemy.orm import Session
+
+from app.core.config import Settings, get_settings
+from app.db.models import CommunicationBinding, Component, Connection, Endpoint, MachineModel, Project
+from app.db.session import get_session_factory
+from app.services.common import get_or_404
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    """One transaction per request: commit if the endpoint returned, roll back if it raised."""
+    with get_session_factory(settings.database_url)() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# scope="function": commit before the response is sent, so a failed commit is reported, not hidden.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class PageParams:
+    """``limit``/``offset`` query parameters shared by every list route."""
+
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=1000, description="page size")] = 50,
+        offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+PageDep = Annotated[PageParams, Depends()]
+
+
+def load_project(project_id: int, session: SessionDep) -> Project:
+    return get_or_404(session, Project, project_id)
+
+
+def load_machine_model(machine_model_id: int, session: SessionDep) -> MachineModel:
+    return get_or_404(session, MachineModel, machine_model_id)
+
+
+def load_component(component_id: int, session: SessionDep) -> Component:
+    return get_or_404(session, Component, component_id)
+
+
+def load_connection(connection_id: int, session: SessionDep) -> Connection:
+    return get_or_404(session, Connection, connection_id)
+
+
+def load_endpoint(endpoint_id: int, session: SessionDep) -> Endpoint:
+    return get_or_404(session, Endpoint, endpoint_id)
+
+
+def load_binding(binding_id: int, session: SessionDep) -> CommunicationBinding:
+    return get_or_404(session, CommunicationBinding, binding_id)
+
+
+ProjectDep = Annotated[Project, Depends(load_project)]
+MachineModelDep = Annotated[MachineModel, Depends(load_machine_model)]
+ComponentDep = Annotated[Component, Depends(load_component)]
+ConnectionDep = Annotated[Connection, Depends(load_connection)]
+EndpointDep = Annotated[Endpoint, Depends(load_endpoint)]
+BindingDep = Annotated[CommunicationBinding, Depends(load_binding)]

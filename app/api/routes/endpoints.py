@@ -1,0 +1,55 @@
+"""OPC UA endpoints: the PLCs (or other OPC UA servers) a project talks to."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.api.deps import EndpointDep, PageDep, SessionDep
+from app.api.errors import error_responses
+from app.schemas.common import Page
+from app.schemas.resources import EndpointCreate, EndpointRead, EndpointUpdate
+from app.services import endpoints as service
+
+router = APIRouter(prefix="/endpoints", tags=["OPC UA endpoints"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 422))
+def create_endpoint(data: EndpointCreate, session: SessionDep) -> EndpointRead:
+    """Register an OPC UA server for a project.
+
+    `url` must start with `opc.tcp://`. The password is write-only: responses carry `has_password`
+    instead. Names are unique within a project.
+    """
+    return service.to_read(service.create(session, data))
+
+
+@router.get("", responses=error_responses(404, 422))
+def list_endpoints(
+    session: SessionDep,
+    page: PageDep,
+    project_id: Annotated[int | None, Query(description="only endpoints of this project")] = None,
+) -> Page[EndpointRead]:
+    """List OPC UA endpoints, optionally of one project."""
+    items, total = service.list_(session, page.limit, page.offset, project_id)
+    return Page(items=[service.to_read(e) for e in items], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/{endpoint_id}", responses=error_responses(404))
+def get_endpoint(endpoint: EndpointDep) -> EndpointRead:
+    """Read one endpoint (without its password)."""
+    return service.to_read(endpoint)
+
+
+@router.patch("/{endpoint_id}", responses=error_responses(404, 409, 422))
+def update_endpoint(endpoint: EndpointDep, data: EndpointUpdate, session: SessionDep) -> EndpointRead:
+    """Change an endpoint; send `"password": null` to remove the stored password."""
+    return service.to_read(service.update(session, endpoint, data))
+
+
+@router.delete("/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404))
+def delete_endpoint(endpoint: EndpointDep, session: SessionDep) -> Response:
+    """Delete an endpoint together with the bindings that use it."""
+    service.delete(session, endpoint)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,34 @@
+"""Domain errors. Each carries the HTTP status the API renders it with; services raise them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    """Base of every error the service layer raises on purpose."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: list[dict[str, Any]] = details or []
+        if code is not None:
+            self.code = code
+
+
+class NotFoundError(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class ConflictError(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class UnprocessableError(AppError):
+    status_code = 422
+    code = "unprocessable"

@@ -1,0 +1,53 @@
+"""The FastAPI application: routers, error handlers, OpenAPI metadata."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from app.api import errors
+from app.api.routes import (
+    bindings,
+    component_types,
+    components,
+    connections,
+    endpoints,
+    health,
+    machine_models,
+    projects,
+)
+from app.core.config import get_settings
+
+API_PREFIX = "/api/v1"
+
+# Add a router here to expose it under /api/v1.
+API_ROUTERS: list[APIRouter] = [
+    projects.router,
+    machine_models.router,
+    components.router,
+    connections.router,
+    endpoints.router,
+    bindings.router,
+    component_types.router,
+]
+
+DESCRIPTION = """
+Build machine models of a digital twin over REST: projects contain machine models and OPC UA endpoints;
+models contain components (instances of the engine's component types), connections between their ports
+and communication bindings from ports to OPC UA nodes.
+
+Every error has one shape: `{"error": {"code": "...", "message": "...", "details": [...]}}`.
+Lists are paginated with `limit`/`offset` and return `{"items", "total", "limit", "offset"}`.
+"""
+
+
+def create_app() -> FastAPI:
+    """Build the application (settings are read per request through ``get_settings``)."""
+    app = FastAPI(title=get_settings().app_name, version="0.1.0", description=DESCRIPTION)
+    errors.install(app)
+    app.include_router(health.router)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    return app
+
+
+app = create_app()

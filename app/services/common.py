@@ -1,0 +1,52 @@
+"""Helpers shared by the services: load-or-404, pagination, engine error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.core.errors import NotFoundError, UnprocessableError
+from app.db.base import TimestampedBase
+from app.engine._exceptions import ModelError
+
+M = TypeVar("M", bound=TimestampedBase)
+
+_LABELS = {
+    "projects": "project",
+    "machine_models": "machine model",
+    "components": "component",
+    "connections": "connection",
+    "endpoints": "endpoint",
+    "communication_bindings": "communication binding",
+}
+
+
+def get_or_404(session: Session, model: type[M], object_id: int, field: str | None = None) -> M:
+    """The row with this id, or NotFoundError naming what was missing (and the request field, if any)."""
+    row = session.get(model, object_id)
+    if row is None:
+        label = _LABELS.get(model.__tablename__, model.__tablename__)
+        details = [{"loc": field, "id": object_id}] if field else [{"id": object_id}]
+        raise NotFoundError(f"{label} {object_id} not found", details)
+    return row
+
+
+def paginate(session: Session, stmt: Select[Any], limit: int, offset: int) -> tuple[Sequence[Any], int]:
+    """One page of ``stmt`` (ordered by id) plus the total count of rows it matches."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = session.scalars(stmt.limit(limit).offset(offset)).all()
+    return items, total
+
+
+@contextmanager
+def engine_errors(loc: str | None = None) -> Iterator[None]:
+    """Turn an engine ModelError into a 422 whose details are the engine's problems (located at ``loc``)."""
+    try:
+        yield
+    except ModelError as exc:
+        details = [({"loc": loc, **p} if loc and "loc" not in p else p) for p in exc.problems]
+        raise UnprocessableError(exc.message, details, code=exc.code) from exc

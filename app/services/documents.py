@@ -1,0 +1,266 @@
+"""Machine models as one document: export, all-or-nothing import, and validation by the engine.
+
+Rows become the engine's document dict here and nowhere else, so the engine never sees the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app import engine
+from app.core.errors import UnprocessableError
+from app.db.base import utcnow
+from app.db.models import CommunicationBinding, Component, Connection, Endpoint, MachineModel, Project
+from app.engine._exceptions import DocumentError, ModelError
+from app.services import machine_models
+from app.services.rules import check_node_id, check_scale, check_url
+
+SCHEMA_VERSION = 1
+
+
+def build_document(session: Session, model: MachineModel) -> dict[str, Any]:
+    """The model's rows as a (not yet canonical) document dict."""
+    components = session.execute(
+        select(Component.id, Component.name, Component.type, Component.parameters, Component.inputs).where(
+            Component.machine_model_id == model.id
+        )
+    ).all()
+    names = {row.id: row.name for row in components}
+    connections = session.execute(
+        select(
+            Connection.source_component_id,
+            Connection.source_port,
+            Connection.target_component_id,
+            Connection.target_port,
+        ).where(Connection.machine_model_id == model.id)
+    ).all()
+    bindings = session.execute(
+        select(CommunicationBinding, Endpoint.name)
+        .join(Component, Component.id == CommunicationBinding.component_id)
+        .join(Endpoint, Endpoint.id == CommunicationBinding.endpoint_id)
+        .where(Component.machine_model_id == model.id)
+    ).all()
+    endpoint_ids = sorted({binding.endpoint_id for binding, _ in bindings})
+    endpoints = session.scalars(select(Endpoint).where(Endpoint.id.in_(endpoint_ids))).all() if endpoint_ids else []
+    document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "name": model.name,
+        "description": model.description,
+        "dt": model.dt,
+        "components": [
+            {"name": c.name, "type": c.type, "parameters": c.parameters or {}, "inputs": c.inputs or {}}
+            for c in sorted(components, key=lambda c: c.name)
+        ],
+        "connections": sorted(
+            (
+                {
+                    "from": f"{names[c.source_component_id]}.{c.source_port}",
+                    "to": f"{names[c.target_component_id]}.{c.target_port}",
+                }
+                for c in connections
+            ),
+            key=lambda c: c["to"],
+        ),
+        "endpoints": [
+            {
+                "name": e.name,
+                "url": e.url,
+                "security_policy": e.security_policy,
+                "security_mode": e.security_mode,
+                "username": e.username,
+            }
+            for e in sorted(endpoints, key=lambda e: e.name)
+        ],
+        "bindings": sorted(
+            (
+                {
+                    "port": f"{names[b.component_id]}.{b.port}",
+                    "endpoint": endpoint_name,
+                    "node_id": b.node_id,
+                    "direction": b.direction,
+                    "data_type": b.data_type,
+                    "scale": b.scale,
+                    "offset": b.offset,
+                }
+                for b, endpoint_name in bindings
+            ),
+            key=lambda b: (b["port"], b["direction"], b["node_id"]),
+        ),
+    }
+    return document
+
+
+def export_document(session: Session, model: MachineModel) -> dict[str, Any]:
+    """The canonical document of a stored model (the engine's ``to_dict`` form)."""
+    document = build_document(session, model)
+    try:
+        return engine.parse_document(document).to_dict()
+    except DocumentError:
+        # Rows were validated when written; if the library changed since, still hand the user their model.
+        return document
+
+
+def validate(session: Session, model: MachineModel) -> dict[str, Any]:
+    """Every reason the model is not runnable, or the execution order when it is."""
+    try:
+        parsed = engine.parse_document(build_document(session, model))
+    except DocumentError as exc:
+        return {"valid": False, "problems": exc.problems, "execution_order": None}
+    problems = engine.check_model(parsed)
+    if problems:
+        return {"valid": False, "problems": problems, "execution_order": None}
+    try:
+        plan = engine.compile_model(parsed)
+    except ModelError as exc:
+        return {"valid": False, "problems": exc.problems or [{"code": exc.code, "message": exc.message}]}
+    return {"valid": True, "problems": [], "execution_order": list(plan.order)}
+
+
+def load(text: str, fmt: str | None) -> dict[str, Any]:
+    """JSON or YAML text to a document dict; syntax errors are 422s with their line."""
+    try:
+        data = engine.load_document(text, fmt)
+    except DocumentError as exc:
+        raise UnprocessableError(exc.message, exc.problems, code=exc.code) from exc
+    if not isinstance(data, dict):
+        raise UnprocessableError("the document must be an object", [{"loc": "", "message": "expected an object"}])
+    return data
+
+
+def _shell_problems(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rules the service adds on top of the engine's document checks (URL, node id syntax, scale, dt)."""
+    problems: list[dict[str, Any]] = []
+    dt = document.get("dt", 0.01)
+    if not isinstance(dt, int | float) or dt <= 0:
+        problems.append({"loc": "dt", "message": "dt must be a number > 0"})
+    for i, endpoint in enumerate(document.get("endpoints") or []):
+        try:
+            check_url(str(endpoint.get("url", "")))
+        except ValueError as exc:
+            problems.append({"loc": f"endpoints[{i}].url", "message": str(exc)})
+    for i, binding in enumerate(document.get("bindings") or []):
+        try:
+            check_node_id(str(binding.get("node_id", "")))
+        except ValueError as exc:
+            problems.append({"loc": f"bindings[{i}].node_id", "message": str(exc)})
+        try:
+            check_scale(float(binding.get("scale", 1.0)))
+        except (TypeError, ValueError) as exc:
+            problems.append({"loc": f"bindings[{i}].scale", "message": str(exc)})
+    return problems
+
+
+def import_document(session: Session, project: Project, data: dict[str, Any]) -> MachineModel:
+    """Create a machine model from a document, all or nothing; endpoints are matched by name in the project."""
+    try:
+        document = engine.parse_document(data).to_dict()
+    except DocumentError as exc:
+        raise UnprocessableError(exc.message, exc.problems, code=exc.code) from exc
+    problems = _shell_problems(document)
+    if problems:
+        raise UnprocessableError(f"the document has {len(problems)} problem(s)", problems, code="invalid_document")
+    machine_models.ensure_unique_name(session, project.id, document["name"])
+
+    now = utcnow()
+    model = MachineModel(
+        project_id=project.id,
+        name=document["name"],
+        description=document.get("description") or "",
+        dt=float(document.get("dt", 0.01)),
+    )
+    session.add(model)
+    session.flush()
+
+    endpoint_ids = dict(
+        session.execute(select(Endpoint.name, Endpoint.id).where(Endpoint.project_id == project.id)).tuples().all()
+    )
+    missing = [e for e in document.get("endpoints") or [] if e["name"] not in endpoint_ids]
+    if missing:
+        session.execute(
+            insert(Endpoint),
+            [
+                {
+                    "project_id": project.id,
+                    "name": e["name"],
+                    "url": e["url"],
+                    "security_policy": e.get("security_policy") or "None",
+                    "security_mode": e.get("security_mode") or "None",
+                    "username": e.get("username"),
+                    "password": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for e in missing
+            ],
+        )
+        endpoint_ids = dict(
+            session.execute(select(Endpoint.name, Endpoint.id).where(Endpoint.project_id == project.id)).tuples().all()
+        )
+
+    components = document.get("components") or []
+    if components:
+        session.execute(
+            insert(Component),
+            [
+                {
+                    "machine_model_id": model.id,
+                    "name": c["name"],
+                    "type": c["type"],
+                    "parameters": c.get("parameters") or {},
+                    "inputs": c.get("inputs") or {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for c in components
+            ],
+        )
+    ids = dict(
+        session.execute(select(Component.name, Component.id).where(Component.machine_model_id == model.id))
+        .tuples()
+        .all()
+    )
+
+    connections = document.get("connections") or []
+    if connections:
+        rows = []
+        for c in connections:
+            source, source_port = c["from"].split(".", 1)
+            target, target_port = c["to"].split(".", 1)
+            rows.append(
+                {
+                    "machine_model_id": model.id,
+                    "source_component_id": ids[source],
+                    "source_port": source_port,
+                    "target_component_id": ids[target],
+                    "target_port": target_port,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        session.execute(insert(Connection), rows)
+
+    bindings = document.get("bindings") or []
+    if bindings:
+        rows = []
+        for b in bindings:
+            component, port = b["port"].split(".", 1)
+            rows.append(
+                {
+                    "component_id": ids[component],
+                    "port": port,
+                    "endpoint_id": endpoint_ids[b["endpoint"]],
+                    "node_id": b["node_id"],
+                    "direction": b["direction"],
+                    "data_type": b.get("data_type"),
+                    "scale": float(b.get("scale", 1.0)),
+                    "offset": float(b.get("offset", 0.0)),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        session.execute(insert(CommunicationBinding), rows)
+    session.flush()
+    return model
