@@ -1,0 +1,205 @@
+"""Security set-up of an asyncua ``Client`` from an ``EndpointSpec``.
+
+Supported: SecurityPolicy ``None`` and ``Basic256Sha256`` (modes ``Sign`` and ``SignAndEncrypt``), anonymous or
+username/password login. Secure policies need an application instance certificate: one is generated on first use
+(self-signed RSA 2048 / SHA-256, valid ten years, application URI ``CLIENT_APPLICATION_URI`` as its URI
+SubjectAltName) and stored as ``<data_dir>/pki/client_cert.der`` + ``<data_dir>/pki/client_key.pem`` (mode 0600), then
+reused. Trust it on the PLC once (most servers put an unknown client certificate in a "rejected" list until an
+operator moves it to "trusted"). Passwords are handed to the client and never logged or put in messages.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import socket
+from pathlib import Path
+
+from asyncua import Client, ua
+from asyncua.crypto import security_policies
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from app.engine.io import EndpointSpec
+
+__all__ = [
+    "CLIENT_APPLICATION_URI",
+    "SECURITY_MODES",
+    "SECURITY_POLICIES",
+    "SecurityConfigError",
+    "client_certificate_paths",
+    "configure_security",
+    "ensure_client_certificate",
+]
+
+_logger = logging.getLogger(__name__)
+
+CLIENT_APPLICATION_URI = "urn:dtwin:hil-client"
+CLIENT_APPLICATION_NAME = "dtwin HIL client"
+CERT_FILE = "client_cert.der"
+KEY_FILE = "client_key.pem"
+_CERT_VALIDITY = _dt.timedelta(days=3650)
+
+SECURITY_POLICIES: dict[str, type[security_policies.SecurityPolicy] | None] = {
+    "None": None,
+    "Basic256Sha256": security_policies.SecurityPolicyBasic256Sha256,
+}
+SECURITY_MODES: dict[str, ua.MessageSecurityMode] = {
+    "None": ua.MessageSecurityMode.None_,
+    "Sign": ua.MessageSecurityMode.Sign,
+    "SignAndEncrypt": ua.MessageSecurityMode.SignAndEncrypt,
+}
+_POLICY_URI_PREFIX = "http://opcfoundation.org/UA/SecurityPolicy#"
+
+
+class SecurityConfigError(ValueError):
+    """The endpoint's security settings are not a combination we can use."""
+
+
+def _policy_name(value: str | None) -> str:
+    name = (value or "None").strip()
+    if name.startswith(_POLICY_URI_PREFIX):
+        name = name[len(_POLICY_URI_PREFIX) :]
+    if name not in SECURITY_POLICIES:
+        raise SecurityConfigError(f"unsupported security policy {value!r}; supported: {', '.join(SECURITY_POLICIES)}")
+    return name
+
+
+def _mode_name(value: str | None) -> str:
+    name = (value or "None").strip()
+    if name == "None_":
+        name = "None"
+    if name not in SECURITY_MODES:
+        raise SecurityConfigError(f"unsupported security mode {value!r}; supported: {', '.join(SECURITY_MODES)}")
+    return name
+
+
+def resolve_security(spec: EndpointSpec) -> tuple[str, str]:
+    """Normalised ``(policy, mode)`` names for a spec; raises ``SecurityConfigError`` on a bad combination."""
+    policy, mode = _policy_name(spec.security_policy), _mode_name(spec.security_mode)
+    if policy == "None" and mode != "None":
+        raise SecurityConfigError(f"security mode {mode} needs a security policy such as Basic256Sha256, not None")
+    if policy != "None" and mode == "None":
+        raise SecurityConfigError(f"security policy {policy} needs security mode Sign or SignAndEncrypt, not None")
+    if spec.password and not spec.username:
+        raise SecurityConfigError("a password was given without a username")
+    return policy, mode
+
+
+def client_certificate_paths(data_dir: Path) -> tuple[Path, Path]:
+    """Where the client's certificate (DER) and private key (PEM) live under ``data_dir``."""
+    pki = Path(data_dir) / "pki"
+    return pki / CERT_FILE, pki / KEY_FILE
+
+
+def _certificate_usable(cert_path: Path, application_uri: str) -> bool:
+    try:
+        cert = x509.load_der_x509_certificate(cert_path.read_bytes())
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (OSError, ValueError, x509.ExtensionNotFound):
+        return False
+    now = _dt.datetime.now(_dt.timezone.utc)
+    in_date = cert.not_valid_before_utc <= now < cert.not_valid_after_utc - _dt.timedelta(days=1)
+    return in_date and application_uri in san.get_values_for_type(x509.UniformResourceIdentifier)
+
+
+def _load_private_key(key_path: Path) -> rsa.RSAPrivateKey | None:
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError):
+        return None
+    return key if isinstance(key, rsa.RSAPrivateKey) else None
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def ensure_client_certificate(data_dir: Path, application_uri: str = CLIENT_APPLICATION_URI) -> tuple[Path, Path]:
+    """Return ``(cert, key)`` paths, generating a self-signed pair on first use (or if the stored one is unusable)."""
+    cert_path, key_path = client_certificate_paths(data_dir)
+    key = _load_private_key(key_path)
+    if key is not None and cert_path.exists() and _certificate_usable(cert_path, application_uri):
+        return cert_path, key_path
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    if key is None:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        _write_private(
+            key_path,
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        )
+    hostname = socket.gethostname()
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, CLIENT_APPLICATION_NAME),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "dtwin"),
+        ]
+    )
+    now = _dt.datetime.now(_dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _dt.timedelta(minutes=5))
+        .not_valid_after(now + _CERT_VALIDITY)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.UniformResourceIdentifier(application_uri), x509.DNSName(hostname), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=True,
+                data_encipherment=True,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    _write_private(cert_path, cert.public_bytes(serialization.Encoding.DER))
+    _logger.info("generated OPC UA client certificate %s for %s", cert_path, application_uri)
+    return cert_path, key_path
+
+
+async def configure_security(client: Client, spec: EndpointSpec, data_dir: Path) -> tuple[str, str]:
+    """Apply the spec's security policy/mode and identity to ``client`` (call before ``connect``).
+
+    Returns the normalised ``(policy, mode)``. For a secure policy this contacts the server once (GetEndpoints over
+    an unsecured channel) to fetch its certificate, so connection errors can surface here.
+    """
+    policy, mode = resolve_security(spec)
+    client.application_uri = CLIENT_APPLICATION_URI
+    client.name = CLIENT_APPLICATION_NAME
+    client.description = CLIENT_APPLICATION_NAME
+    if spec.username:
+        client.set_user(spec.username)
+        client.set_password(spec.password or "")
+    policy_class = SECURITY_POLICIES[policy]
+    if policy_class is not None:
+        cert_path, key_path = ensure_client_certificate(data_dir, CLIENT_APPLICATION_URI)
+        await client.set_security(policy_class, str(cert_path), str(key_path), mode=SECURITY_MODES[mode])
+    return policy, mode
