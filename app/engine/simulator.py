@@ -1,0 +1,357 @@
+"""Running a plan: the tick loop, forces, parameter changes, I/O exchange and recording.
+
+Per tick k (t = k * dt): read bound inputs from the PortIO, compute every output in order, record a
+sample, write bound ports to the PortIO, advance every state. Changes requested between ticks (forces,
+parameters, a new document) are applied at the next tick boundary.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any, Callable, Iterable, Sequence
+
+from ._exceptions import ModelError, RunError, UnknownPortError
+from .clock import Clock, FastClock
+from .compiler import Overrides, Plan, build_step, compile_model
+from .components import input_value_problem, validate_parameters
+from .document import ModelDocument
+from .io import BindingSpec, PortIO
+
+ENGINE_VERSION = "0.1.0"
+
+
+def _coerce(data_type: str, value: Any) -> Any:
+    if data_type == "bool":
+        return bool(value)
+    if data_type == "int":
+        return int(value)
+    return float(value)
+
+
+@dataclass
+class Recording:
+    """Samples of chosen ports every ``every`` ticks: ``times[i]`` and ``rows[i]`` (one value per port)."""
+
+    ports: list[str]
+    every: int = 1
+    times: list[float] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _matches(name: str, patterns: Sequence[str]) -> bool:
+    from fnmatch import fnmatchcase
+
+    return any(fnmatchcase(name, p) for p in patterns)
+
+
+class Simulator:
+    """One run of a model: owns the value array, the generated step function and the clock."""
+
+    def __init__(
+        self,
+        doc: ModelDocument,
+        *,
+        dt: float | None = None,
+        seed: int = 0,
+        io: PortIO | None = None,
+        record: Sequence[str] | None = None,
+        record_every: int = 1,
+    ) -> None:
+        self.seed = seed
+        self.plan: Plan = compile_model(doc, dt)
+        self.dt = self.plan.dt
+        self.values: list[Any] = list(self.plan.initial_values)
+        self.tick = 0
+        self._rngs = [random.Random(f"{seed}:{c.name}") for c in self.plan.components]
+        self._forces: dict[tuple[str, str], Any] = {}
+        self._transforms: dict[tuple[str, str], Callable[[Any, float], Any]] = {}
+        self._pending: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._dirty = True
+        self._step: Callable[[list[Any], float], None] = lambda v, t: None
+        self._forced_values: list[Any] = []
+        self.io = io
+        self._io_reads: list[BindingSpec] = []
+        self._io_writes: list[BindingSpec] = []
+        self._read_slots: list[tuple[int, float, float, str] | None] = []
+        self._write_get: Callable[[list[Any]], Any] | None = None
+        self._write_scale: list[tuple[float, float]] = []
+        self.recording: Recording | None = None
+        self._rec_get: Callable[[list[Any]], Any] | None = None
+        if record is not None:
+            self.set_recording(record, record_every)
+        self.stop_requested = False
+        self.wall_time = 0.0
+
+    # ------------------------------------------------------------------ inspection
+
+    @property
+    def time(self) -> float:
+        return self.tick * self.dt
+
+    def port_names(self) -> list[str]:
+        return self.plan.port_names()
+
+    def _port(self, ref: str) -> tuple[str, str]:
+        comp, _, port = ref.partition(".")
+        c = self.plan.by_name.get(comp)
+        if c is None:
+            raise ModelError(f"unknown component {comp!r}; valid: {', '.join(sorted(self.plan.by_name))}",
+                             [{"port": ref, "valid": sorted(self.plan.by_name)}])
+        if port not in c.output_slots and port not in c.input_slots:
+            raise UnknownPortError(comp, port, [*c.input_slots, *c.output_slots])
+        return comp, port
+
+    def _slot(self, comp: str, port: str) -> int:
+        overridden = set(self._forces) | set(self._transforms)
+        return self.plan.read_slot(comp, port, overridden)
+
+    def value(self, ref: str) -> Any:
+        comp, port = self._port(ref)
+        return self.values[self._slot(comp, port)]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Current value of every port as {"component.port": value}."""
+        overridden = set(self._forces) | set(self._transforms)
+        out = {}
+        for name in self.plan.port_names():
+            comp, port = name.split(".")
+            out[name] = self.values[self.plan.read_slot(comp, port, overridden)]
+        return out
+
+    @property
+    def forces(self) -> dict[str, Any]:
+        return {f"{c}.{p}": v for (c, p), v in self._forces.items()}
+
+    # ------------------------------------------------------------------ changes (applied at a tick boundary)
+
+    def _schedule(self, change: Callable[[], None]) -> None:
+        with self._lock:
+            self._pending.append(change)
+
+    def _apply_pending(self) -> None:
+        with self._lock:
+            changes, self._pending = self._pending, []
+        for change in changes:
+            change()
+        self._dirty = True
+
+    def force(self, ref: str, value: Any) -> None:
+        """Hold a port at a value against every other writer until released."""
+        comp, port = self._port(ref)
+        dtype = self.plan.port_types[f"{comp}.{port}"]
+        problem = input_value_problem(
+            type("P", (), {"data_type": dtype})(), value)  # type: ignore[arg-type]
+        if problem and not (dtype == "float" and isinstance(value, (int, float))):
+            raise ModelError(f"force value for {ref} ({dtype}): {problem}", [{"port": ref, "message": problem}])
+        coerced = _coerce(dtype, value)
+
+        def apply() -> None:
+            self._forces[(comp, port)] = coerced
+
+        self._schedule(apply)
+
+    def release(self, ref: str) -> bool:
+        """Release a force; False if the port was not forced."""
+        comp, port = self._port(ref)
+        if (comp, port) not in self._forces:
+            return False
+
+        def apply() -> None:
+            self._forces.pop((comp, port), None)
+
+        self._schedule(apply)
+        return True
+
+    def set_transform(self, ref: str, fn: Callable[[Any, float], Any] | None) -> None:
+        """Route a port through ``fn(value, t)`` every tick (faults); None removes it."""
+        comp, port = self._port(ref)
+
+        def apply() -> None:
+            if fn is None:
+                self._transforms.pop((comp, port), None)
+            else:
+                self._transforms[(comp, port)] = fn
+
+        self._schedule(apply)
+
+    def set_parameter(self, component: str, name: str, value: Any) -> None:
+        """Change one parameter; takes effect at the next tick boundary."""
+        c = self.plan.by_name.get(component)
+        if c is None:
+            raise ModelError(f"unknown component {component!r}", [{"component": component}])
+        params = validate_parameters(c.cls.name, {**c.params, name: value})
+
+        def apply() -> None:
+            c.params = params
+
+        self._schedule(apply)
+
+    def apply_now(self) -> None:
+        """Apply pending changes immediately (between runs)."""
+        self._apply_pending()
+        self._rebuild()
+
+    # ------------------------------------------------------------------ building
+
+    def _rebuild(self) -> None:
+        ov = Overrides()
+        self._forced_values = []
+        transforms: list[Any] = []
+        for key, value in self._forces.items():
+            ov.forced[key] = len(self._forced_values)
+            self._forced_values.append(value)
+            c = self.plan.by_name[key[0]]
+            if key[1] in c.input_slots:
+                self.values[c.input_slots[key[1]]] = value
+        for key, fn in self._transforms.items():
+            c = self.plan.by_name[key[0]]
+            if key[1] in c.output_slots:
+                ov.transforms[key] = len(transforms)
+                transforms.append(fn)
+        self._input_transforms = [
+            (self.plan.by_name[k[0]].input_slots[k[1]], self.plan.by_name[k[0]].drivers.get(k[1]), fn)
+            for k, fn in self._transforms.items()
+            if k[1] in self.plan.by_name[k[0]].input_slots and k not in self._forces
+        ]
+        self._step = build_step(self.plan, self._rngs, self._forced_values, transforms, ov)
+        # Bound reads skip forced ports: a force wins over the PLC.
+        self._read_slots = []
+        for b in self._io_reads:
+            comp, port = b.port.split(".")
+            slot = self.plan.by_name[comp].input_slots[port]
+            dtype = self.plan.port_types[b.port]
+            self._read_slots.append(None if (comp, port) in self._forces else (slot, b.scale, b.offset, dtype))
+        if self._io_writes:
+            slots = [self._slot(*b.port.split(".")) for b in self._io_writes]
+            self._write_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
+        if self.recording is not None:
+            slots = [self._slot(*p.split(".")) for p in self.recording.ports]
+            self._rec_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
+        self._dirty = False
+
+    def set_recording(self, patterns: Sequence[str] | None, every: int = 1) -> Recording:
+        """Record ports matching glob patterns ("*" or "tank.*"); empty or None records every port."""
+        names = self.plan.port_names()
+        chosen = [n for n in names if _matches(n, patterns)] if patterns else names
+        if not chosen:
+            raise ModelError(f"no port matches {list(patterns or [])}", [{"patterns": list(patterns or [])}])
+        if every < 1:
+            raise ModelError("record_every must be >= 1", [{"record_every": every}])
+        self.recording = Recording(chosen, every)
+        self._dirty = True
+        return self.recording
+
+    # ------------------------------------------------------------------ I/O
+
+    def open_io(self) -> None:
+        if self.io is None:
+            return
+        self._io_reads = [b for b in self.plan.doc.bindings if b.direction == "read"]
+        self._io_writes = [b for b in self.plan.doc.bindings if b.direction == "write"]
+        self._write_scale = [(b.scale, b.offset) for b in self._io_writes]
+        self.io.open(self._io_reads, self._io_writes)
+        self._dirty = True
+
+    def close_io(self) -> None:
+        if self.io is not None:
+            self.io.close()
+
+    def _exchange_reads(self) -> None:
+        raw = self.io.read()  # type: ignore[union-attr]
+        values = self.values
+        for target, value in zip(self._read_slots, raw):
+            if target is None or value is None:
+                continue  # forced, or no fresh value: hold the last good one
+            slot, scale, offset, dtype = target
+            if dtype == "bool":
+                values[slot] = bool(value)
+            elif dtype == "int":
+                values[slot] = int(round(value * scale + offset))
+            else:
+                values[slot] = float(value) * scale + offset
+
+    def _exchange_writes(self) -> None:
+        current = self._write_get(self.values)  # type: ignore[misc]
+        out = []
+        for value, (scale, offset) in zip(current, self._write_scale):
+            if scale == 1.0 and offset == 0.0 or isinstance(value, bool):
+                out.append(value)
+            else:
+                out.append((value - offset) / scale)
+        self.io.write(out)  # type: ignore[union-attr]
+
+    # ------------------------------------------------------------------ ticking
+
+    def step(self, n: int = 1) -> None:
+        """Advance n ticks as fast as possible."""
+        self.run(ticks=n)
+
+    def run(
+        self,
+        ticks: int | None = None,
+        duration: float | None = None,
+        clock: Clock | None = None,
+        on_tick: Callable[[Simulator], None] | None = None,
+        progress_every: int = 0,
+    ) -> None:
+        """Tick until ``ticks``/``duration`` are done or ``stop_requested`` is set; pacing from ``clock``."""
+        if ticks is None and duration is not None:
+            ticks = max(0, round(duration / self.dt))
+        end = None if ticks is None else self.tick + ticks
+        clock = clock or FastClock()
+        clock.start(self.dt, self.tick)
+        started = time.perf_counter()
+        io = self.io
+        dt = self.dt
+        values = self.values
+        try:
+            while end is None or self.tick < end:
+                if self._pending:
+                    self._apply_pending()
+                if self._dirty:
+                    self._rebuild()
+                if self.stop_requested:
+                    break
+                step = self._step
+                rec = self.recording
+                rec_get = self._rec_get
+                every = rec.every if rec is not None else 0
+                input_tf = self._input_transforms
+                # Inner loop: no change pending; one generated call per tick.
+                while (end is None or self.tick < end) and not self._pending and not self.stop_requested:
+                    k = self.tick
+                    t = k * dt
+                    clock.wait(k)
+                    if io is not None:
+                        self._exchange_reads()
+                    for slot, driver, fn in input_tf:
+                        values[slot] = fn(values[driver] if driver is not None else values[slot], t)
+                    step(values, t)
+                    if every and k % every == 0:
+                        rec.times.append(t)  # type: ignore[union-attr]
+                        rec.rows.append(rec_get(values))  # type: ignore[misc]
+                    if io is not None:
+                        self._exchange_writes()
+                    self.tick = k + 1
+                    if on_tick is not None and (not progress_every or self.tick % progress_every == 0):
+                        on_tick(self)
+        except Exception as exc:  # a generated-code or I/O failure becomes a run error
+            if isinstance(exc, RunError):
+                raise
+            raise RunError(f"tick {self.tick} (t={self.tick * dt:g} s) failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self.wall_time += time.perf_counter() - started
+
+
+def run_document(doc: ModelDocument, duration: float, *, seed: int = 0, dt: float | None = None,
+                 record: Iterable[str] | None = None, record_every: int = 1) -> Simulator:
+    """Convenience: simulate ``duration`` seconds as fast as possible and return the finished simulator."""
+    sim = Simulator(doc, dt=dt, seed=seed, record=list(record) if record is not None else None,
+                    record_every=record_every)
+    sim.run(duration=duration)
+    return sim
