@@ -123,7 +123,10 @@ class ReadBatch:
     def __init__(self, node_ids: Sequence[ua.NodeId], slots: Sequence[int]) -> None:
         self.slots = list(slots)  # positions in the adapter's read result list
         self.size = len(self.slots)
-        items = b"".join(nodeid_to_binary(n) + _UINT32.pack(_VALUE_ATTRIBUTE) + b"\xff\xff\xff\xff" + b"\x00\x00\xff\xff\xff\xff" for n in node_ids)
+        items = b"".join(
+            nodeid_to_binary(n) + _UINT32.pack(_VALUE_ATTRIBUTE) + b"\xff\xff\xff\xff" + b"\x00\x00\xff\xff\xff\xff"
+            for n in node_ids
+        )
         # ReadParameters: MaxAge (Double) 0, TimestampsToReturn Neither, NodesToRead[]
         self.body = struct.pack("<dIi", 0.0, _TIMESTAMPS_NEITHER, self.size) + items
         self._layout: _Layout | None = None
@@ -207,7 +210,9 @@ def _getter(indexes: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
     return itemgetter(*indexes)
 
 
-def _decode_data_values(data: bytes | memoryview, pos: int, expected: int) -> tuple[list[Any], list[int], _Shape | None]:
+def _decode_data_values(
+    data: bytes | memoryview, pos: int, expected: int
+) -> tuple[list[Any], list[int], _Shape | None]:
     """Per-value decoder of a DataValue array; returns a reusable shape when every value is a fixed-size scalar."""
     (count,) = _INT32.unpack_from(data, pos)
     pos += 4
@@ -262,11 +267,15 @@ class WriteBatch:
         self.size = len(self.slots)
         self.vtypes = list(vtypes)
         # WriteValue: NodeId, AttributeId, IndexRange (null), then DataValue mask 0x01 (value only, no timestamps)
-        self.prefixes = [nodeid_to_binary(n) + _UINT32.pack(_VALUE_ATTRIBUTE) + b"\xff\xff\xff\xff\x01" for n in node_ids]
+        self.prefixes = [
+            nodeid_to_binary(n) + _UINT32.pack(_VALUE_ATTRIBUTE) + b"\xff\xff\xff\xff\x01" for n in node_ids
+        ]
         self.converters = [_fast_converter(v) for v in self.vtypes]
         self._fixed = all(SCALAR_FORMATS[v] is not None for v in self.vtypes)
         if self._fixed:
-            fmt = "<i" + "".join(f"{len(p)}sB{SCALAR_FORMATS[v]}" for p, v in zip(self.prefixes, self.vtypes, strict=True))
+            fmt = "<i" + "".join(
+                f"{len(p)}sB{SCALAR_FORMATS[v]}" for p, v in zip(self.prefixes, self.vtypes, strict=True)
+            )
             self._struct: struct.Struct | None = struct.Struct(fmt)
             template: list[Any] = [self.size]
             for prefix, vtype in zip(self.prefixes, self.vtypes, strict=True):

@@ -180,7 +180,9 @@ class Link:
             ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerWrite,
         )
         results = await self.read_attributes([(ua.NodeId(i), ua.AttributeIds.Value) for i in ids], chunk=0)
-        namespaces, max_read, max_write = (r.Value.Value if r.StatusCode.is_good() and r.Value else None for r in results)
+        namespaces, max_read, max_write = (
+            r.Value.Value if r.StatusCode.is_good() and r.Value else None for r in results
+        )
         self.namespaces = list(namespaces or [])
         self.max_read = int(max_read or 0)
         self.max_write = int(max_write or 0)
@@ -291,7 +293,8 @@ def _node_info(
     if isinstance(type_node, ua.NodeId) and type_node.NamespaceIndex == 0 and type_node.Identifier in SCALAR_FORMATS:
         vtype = int(type_node.Identifier)
     elif value.StatusCode.is_good() and value.Value is not None and value.Value.VariantType.value in SCALAR_FORMATS:
-        vtype = value.Value.VariantType.value  # abstract or derived type (e.g. Number, Duration, an enum): use the value
+        # An abstract or derived data type (Number, Duration, an enum...): the value's own type decides.
+        vtype = value.Value.VariantType.value
     if not vtype:
         return f"data type {type_node} is not supported (Boolean, integer, Float, Double or String only)"
     value_rank = rank.Value.Value if rank.StatusCode.is_good() and rank.Value else -1
