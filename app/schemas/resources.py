@@ -33,7 +33,7 @@ class ProjectCreate(CreateBase):
 
 
 class ProjectUpdate(UpdateBase):
-    name: str | None = Name
+    name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = None
 
 
@@ -56,7 +56,7 @@ class MachineModelCreate(CreateBase):
 
 
 class MachineModelUpdate(UpdateBase):
-    name: str | None = Name
+    name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = None
     dt: float | None = Field(None, gt=0)
 
@@ -99,7 +99,7 @@ class ComponentCreate(CreateBase):
 
 
 class ComponentUpdate(UpdateBase):
-    name: str | None = ComponentName
+    name: str | None = Field(None, min_length=1, max_length=200, pattern=NAME_PATTERN)
     type: str | None = Field(None, min_length=1, max_length=100)
     parameters: dict[str, Any] | None = None
     inputs: dict[str, Any] | None = None
@@ -132,9 +132,9 @@ class ConnectionCreate(CreateBase):
 
 class ConnectionUpdate(UpdateBase):
     source_component_id: int | None = None
-    source_port: str | None = PortName
+    source_port: str | None = Field(None, min_length=1, max_length=100)
     target_component_id: int | None = None
-    target_port: str | None = PortName
+    target_port: str | None = Field(None, min_length=1, max_length=100)
 
 
 class ConnectionRead(ReadBase):
@@ -182,7 +182,7 @@ class EndpointCreate(CreateBase, _EndpointChecks):
 
 class EndpointUpdate(UpdateBase, _EndpointChecks):
     nullable = frozenset({"username", "password"})
-    name: str | None = Name
+    name: str | None = Field(None, min_length=1, max_length=200)
     url: str | None = Field(None, max_length=500)
     security_policy: SecurityPolicy | None = None
     security_mode: SecurityMode | None = None
@@ -244,7 +244,7 @@ class BindingCreate(CreateBase, _BindingChecks):
 
 class BindingUpdate(UpdateBase, _BindingChecks):
     nullable = frozenset({"data_type"})
-    port: str | None = PortName
+    port: str | None = Field(None, min_length=1, max_length=100)
     endpoint_id: int | None = None
     node_id: str | None = Field(None, max_length=500)
     direction: Direction | None = None

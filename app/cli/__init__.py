@@ -1,0 +1,1 @@
+"""Command-line entry points; ``run.py`` dispatches to the modules here."""
