@@ -52,7 +52,9 @@ def node_executable() -> str:
 class NodePlc:
     """A running ``plc.js`` process; use as a context manager or call ``start()`` / ``stop()``."""
 
-    def __init__(self, tags: int = 0, cycle_ms: float = 10, port: int | None = None, extra_args: list[str] | None = None):
+    def __init__(
+        self, tags: int = 0, cycle_ms: float = 10, port: int | None = None, extra_args: list[str] | None = None
+    ):
         self.port = port or free_port()
         self.tags = tags
         self.cycle_ms = cycle_ms

@@ -1,0 +1,334 @@
+"""The running twin served as an OPC UA server.
+
+Every component port becomes a variable ``Objects/<model>/<component>/<port>`` with the string node id
+``<component>.<port>`` in the namespace ``TWIN_NAMESPACE_URI`` ("urn:dtwin:twin"), typed Boolean / Int32 / Double.
+Input ports are writable and a client write is handed to ``on_input_write(component, port, value)`` (the simulator
+turns it into a force); outputs are read-only and writes to them answer BadNotWritable.
+
+Threading: the asyncua server runs in its own thread and event loop. ``update(values)`` is called by the engine
+thread once per tick and only stores the snapshot and, if no flush is pending, wakes the server loop; the loop
+writes the values that changed through the address space's internal ``write_attribute_value`` (which also feeds
+subscriptions). Snapshots arriving faster than the loop flushes are coalesced: only the newest is written.
+``on_input_write`` runs on the server thread and must be quick and thread-safe.
+
+asyncua quirk guarded here: asyncua's server answers a Republish for a sequence number it no longer holds with an
+empty NotificationMessage instead of BadMessageNotAvailable (``SubscriptionService.republish`` /
+``InternalSubscription.republish``), and an asyncua 2.1 client restoring a transferred subscription after a frozen or
+dropped connection loops on Republish until it sees that status. ``TwinServer`` answers it properly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from asyncua import Server, ua
+from asyncua.common.utils import ServiceError
+from asyncua.crypto.permission_rules import User, UserRole
+
+__all__ = ["TWIN_NAMESPACE_URI", "PortDescriptor", "TwinServer", "TwinServerError"]
+
+_logger = logging.getLogger(__name__)
+
+TWIN_NAMESPACE_URI = "urn:dtwin:twin"
+
+_VARIANT_TYPES = {"bool": ua.VariantType.Boolean, "int": ua.VariantType.Int32, "float": ua.VariantType.Double}
+_DATA_TYPES = {
+    "bool": ua.NodeId(ua.ObjectIds.Boolean),
+    "int": ua.NodeId(ua.ObjectIds.Int32),
+    "float": ua.NodeId(ua.ObjectIds.Double),
+}
+_DEFAULTS = {"bool": False, "int": 0, "float": 0.0}
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_READ = ua.AccessLevel.CurrentRead.mask
+_READ_WRITE = ua.AccessLevel.CurrentRead.mask | ua.AccessLevel.CurrentWrite.mask
+
+InputWriteCallback = Callable[[str, str, Any], None]
+
+
+class TwinServerError(RuntimeError):
+    """The twin's OPC UA server could not start (e.g. the port is taken)."""
+
+
+@dataclass(frozen=True)
+class PortDescriptor:
+    """One component port to serve."""
+
+    component: str
+    port: str
+    direction: str  # input | output
+    data_type: str  # bool | int | float
+    initial: Any = None
+    description: str | None = None
+
+
+def _coerce(data_type: str, value: Any) -> Any:
+    if data_type == "float":
+        return float(value)
+    if data_type == "int":
+        return min(max(int(value), _INT32_MIN), _INT32_MAX)
+    return bool(value)
+
+
+class _AlwaysUser:
+    """Every session is a plain user: nobody gets the admin role that bypasses access levels."""
+
+    def get_user(self, iserver: Any, username: str | None = None, password: str | None = None, certificate: Any = None):
+        return User(role=UserRole.User, name=username)
+
+
+class TwinServer:
+    """An asyncua server in its own thread exposing a twin's ports; see the module docstring."""
+
+    def __init__(
+        self,
+        model_name: str,
+        ports: Sequence[PortDescriptor],
+        port: int = 4840,
+        on_input_write: InputWriteCallback | None = None,
+        namespace_uri: str = TWIN_NAMESPACE_URI,
+        host: str = "127.0.0.1",
+    ) -> None:
+        for d in ports:
+            if d.direction not in ("input", "output"):
+                raise ValueError(f"{d.component}.{d.port}: direction must be input or output, not {d.direction!r}")
+            if d.data_type not in _VARIANT_TYPES:
+                raise ValueError(f"{d.component}.{d.port}: data_type must be bool, int or float, not {d.data_type!r}")
+        self.model_name = model_name
+        self.ports: tuple[PortDescriptor, ...] = tuple(ports)
+        self.port = port
+        self.host = host
+        self.namespace_uri = namespace_uri
+        self.on_input_write = on_input_write
+        self.url = f"opc.tcp://{host}:{port}"
+        self.namespace_index: int | None = None
+        self._vtypes = [_VARIANT_TYPES[d.data_type] for d in self.ports]
+        self._kinds = [d.data_type for d in self.ports]
+        self._node_ids: list[ua.NodeId] = []
+        self._index_by_node: dict[ua.NodeId, int] = {}
+        self._last: list[Any] = [None] * len(self.ports)
+        self._pending: Sequence[Any] | None = None
+        self._flush_scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: Server | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self._start_error: BaseException | None = None
+        self._counters = {
+            "updates": 0,
+            "flushes": 0,
+            "values_written": 0,
+            "client_writes": 0,
+            "rejected_writes": 0,
+            "republish_requests": 0,
+        }
+
+    # ---- engine-thread API -------------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start serving; returns once the endpoint accepts connections, raises ``TwinServerError`` otherwise."""
+        if self._thread is not None:
+            raise TwinServerError("twin OPC UA server already started")
+        self._thread = threading.Thread(target=self._run, name=f"twin-opcua-{self.port}", daemon=True)
+        self._thread.start()
+        if not self._started.wait(timeout):
+            self.stop()
+            raise TwinServerError(f"twin OPC UA server on {self.url} did not start within {timeout:.0f} s")
+        if self._start_error is not None:
+            self._thread.join(5)
+            raise TwinServerError(f"twin OPC UA server on {self.url} failed to start: {self._start_error}")
+
+    def update(self, values: Sequence[Any]) -> None:
+        """Hand one tick's values (one per port, in ``ports`` order) to the server; never blocks."""
+        loop = self._loop
+        if loop is None:
+            return
+        self._pending = values
+        self._counters["updates"] += 1
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            try:
+                loop.call_soon_threadsafe(self._schedule_flush)
+            except RuntimeError:  # loop closed while stopping
+                self._flush_scheduled = False
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and join the server thread; safe to call twice."""
+        loop, stop_event = self._loop, self._stop_event
+        if loop is not None and stop_event is not None:
+            try:
+                loop.call_soon_threadsafe(stop_event.set)
+            except RuntimeError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters: updates handed over, flushes run, values written, client writes accepted/rejected, Republish."""
+        return {"url": self.url, "namespace_uri": self.namespace_uri, "ports": len(self.ports), **self._counters}
+
+    def __enter__(self) -> "TwinServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- server thread -----------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
+            self._start_error = exc
+        finally:
+            self._loop = None
+            self._started.set()
+
+    async def _main(self) -> None:
+        server = Server(user_manager=_AlwaysUser())
+        await server.init()
+        server.set_endpoint(self.url)
+        server.set_server_name(f"dtwin twin {self.model_name}")
+        server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+        server.iserver.allow_remote_admin = False
+        self.namespace_index = await server.register_namespace(self.namespace_uri)
+        await self._build(server)
+        self._guard_republish(server)
+        self._route_client_writes(server)
+        self._server = server
+        self._stop_event = asyncio.Event()
+        async with server:
+            self._loop = asyncio.get_running_loop()
+            self._started.set()
+            await self._stop_event.wait()
+            self._loop = None
+
+    async def _build(self, server: Server) -> None:
+        ns = self.namespace_index
+        assert ns is not None
+        model = await server.nodes.objects.add_object(
+            ua.NodeId(f"model:{self.model_name}", ns), ua.QualifiedName(self.model_name, ns)
+        )
+        components: dict[str, Any] = {}
+        items: list[ua.AddNodesItem] = []
+        for index, d in enumerate(self.ports):
+            parent = components.get(d.component)
+            if parent is None:
+                parent = await model.add_object(ua.NodeId(d.component, ns), ua.QualifiedName(d.component, ns))
+                components[d.component] = parent
+            node_id = ua.NodeId(f"{d.component}.{d.port}", ns)
+            initial = _coerce(d.data_type, _DEFAULTS[d.data_type] if d.initial is None else d.initial)
+            attrs = ua.VariableAttributes()
+            attrs.DisplayName = ua.LocalizedText(d.port)
+            if d.description:
+                attrs.Description = ua.LocalizedText(d.description)
+            attrs.Value = ua.Variant(initial, self._vtypes[index])
+            attrs.DataType = _DATA_TYPES[d.data_type]
+            attrs.ValueRank = ua.ValueRank.Scalar
+            access = _READ_WRITE if d.direction == "input" else _READ
+            attrs.AccessLevel = access
+            attrs.UserAccessLevel = access
+            item = ua.AddNodesItem()
+            item.RequestedNewNodeId = node_id
+            item.BrowseName = ua.QualifiedName(d.port, ns)
+            item.NodeClass = ua.NodeClass.Variable
+            item.ParentNodeId = parent.nodeid
+            item.ReferenceTypeId = ua.NodeId(ua.ObjectIds.HasComponent)
+            item.TypeDefinition = ua.NodeId(ua.ObjectIds.BaseDataVariableType)
+            item.NodeAttributes = attrs
+            items.append(item)
+            self._node_ids.append(node_id)
+            self._index_by_node[node_id] = index
+            self._last[index] = initial
+        for item, result in zip(items, await server.iserver.isession.add_nodes(items)):
+            if not result.StatusCode.is_good():
+                raise TwinServerError(f"cannot create node {item.RequestedNewNodeId}: {result.StatusCode.name}")
+
+    def _schedule_flush(self) -> None:
+        asyncio.ensure_future(self._flush())
+
+    async def _flush(self) -> None:
+        # Clear the flag before taking the snapshot: an update racing with us schedules another flush, none is lost.
+        self._flush_scheduled = False
+        values, self._pending = self._pending, None
+        server = self._server
+        if values is None or server is None:
+            return
+        self._counters["flushes"] += 1
+        aspace = server.iserver.aspace
+        last, kinds, vtypes, node_ids = self._last, self._kinds, self._vtypes, self._node_ids
+        stamp: datetime | None = None
+        written = 0
+        for index, value in enumerate(values):
+            if value is None:
+                continue
+            value = _coerce(kinds[index], value)
+            if value == last[index] and type(value) is type(last[index]):
+                continue
+            if stamp is None:
+                stamp = datetime.now(timezone.utc)
+            last[index] = value
+            dv = ua.DataValue(ua.Variant(value, vtypes[index]), SourceTimestamp=stamp, ServerTimestamp=stamp)
+            await aspace.write_attribute_value(node_ids[index], ua.AttributeIds.Value, dv)
+            written += 1
+        self._counters["values_written"] += written
+
+    def _route_client_writes(self, server: Server) -> None:
+        """Reject writes to outputs (and non-Value attributes) of our nodes; report accepted input writes."""
+        service = server.iserver.attribute_service
+        original_write = service.write
+        index_by_node, ports, ns = self._index_by_node, self.ports, self.namespace_index
+
+        async def write(params: ua.WriteParameters, user: User = User(role=UserRole.Admin)) -> list[ua.StatusCode]:
+            if user.role == UserRole.Admin and not any(w.NodeId.NamespaceIndex == ns for w in params.NodesToWrite):
+                return await original_write(params, user)  # the server's own bookkeeping
+            results: list[ua.StatusCode] = []
+            accepted: list[tuple[int, Any]] = []
+            for item in params.NodesToWrite:
+                index = index_by_node.get(item.NodeId)
+                if item.NodeId.NamespaceIndex == ns and (
+                    index is None or ports[index].direction != "input" or item.AttributeId != ua.AttributeIds.Value
+                ):
+                    self._counters["rejected_writes"] += 1
+                    results.append(ua.StatusCode(ua.StatusCodes.BadNotWritable))
+                    continue
+                sub = ua.WriteParameters(NodesToWrite=[item])
+                (status,) = await original_write(sub, user)
+                results.append(status)
+                if index is not None and status.is_good():
+                    value = item.Value.Value.Value if item.Value and item.Value.Value else None
+                    accepted.append((index, value))
+            for index, value in accepted:
+                self._counters["client_writes"] += 1
+                self._last[index] = value
+                if self.on_input_write is not None:
+                    d = ports[index]
+                    try:
+                        self.on_input_write(d.component, d.port, value)
+                    except Exception:
+                        _logger.exception("on_input_write failed for %s.%s", d.component, d.port)
+            return results
+
+        service.write = write  # type: ignore[method-assign]
+
+    def _guard_republish(self, server: Server) -> None:
+        """Answer Republish for a message we do not hold with BadMessageNotAvailable (see module docstring)."""
+        service = server.iserver.subscription_service
+        original = service.republish
+
+        def republish(params: ua.RepublishParameters) -> ua.NotificationMessage:
+            self._counters["republish_requests"] += 1
+            if params.SubscriptionId not in service.subscriptions:
+                raise ServiceError(ua.StatusCodes.BadSubscriptionIdInvalid)
+            message = original(params)
+            if message.SequenceNumber != params.RetransmitSequenceNumber:
+                raise ServiceError(ua.StatusCodes.BadMessageNotAvailable)
+            return message
+
+        service.republish = republish  # type: ignore[method-assign]
