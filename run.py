@@ -13,6 +13,7 @@ import sys
 # name -> (module under app.cli, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("app.cli.serve", "migrate the database and serve the API (default)"),
+    "simulate": ("app.cli.simulate", "run a model file headless and write telemetry.csv and summary.json"),
 }
 DEFAULT_COMMAND = "serve"
 
