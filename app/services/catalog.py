@@ -33,14 +33,20 @@ def component_type(type_name: str, loc: str = "type") -> Any:
         ) from exc
 
 
+def ports_of(ctype: Any, direction: str | None = None) -> dict[str, Any]:
+    """A type's ports by name; ``direction`` "input"/"output" narrows them, None means all."""
+    found: dict[str, Any] = {}
+    for kind in ("inputs", "outputs"):
+        if direction is None or kind == f"{direction}s":
+            declared = getattr(ctype, kind)
+            found.update(declared if isinstance(declared, dict) else {p.name: p for p in declared})
+    return found
+
+
 def port(type_name: str, component_name: str, port_name: str, direction: str | None, loc: str) -> Any:
     """The Port of a component; ``direction`` ("input"/"output"/None=any) narrows what is valid. 422 if absent."""
     ctype = component_type(type_name)
-    ports: dict[str, Any] = {}
-    if direction in (None, "input"):
-        ports.update(ctype.inputs)
-    if direction in (None, "output"):
-        ports.update(ctype.outputs)
+    ports = ports_of(ctype, direction)
     found = ports.get(port_name)
     if found is None:
         kind = f"{direction} port" if direction else "port"

@@ -63,6 +63,7 @@ def list_(
 def _links_broken_by_type(session: Session, component: Component, new_type: str) -> list[dict[str, Any]]:
     """Connections and bindings of ``component`` that would no longer fit its new type."""
     ctype = catalog.component_type(new_type)
+    inputs, outputs = catalog.ports_of(ctype, "input"), catalog.ports_of(ctype, "output")
     broken: list[dict[str, Any]] = []
     connections = session.scalars(
         select(Connection).where(
@@ -70,13 +71,13 @@ def _links_broken_by_type(session: Session, component: Component, new_type: str)
         )
     ).all()
     for conn in connections:
-        if conn.source_component_id == component.id and conn.source_port not in ctype.outputs:
+        if conn.source_component_id == component.id and conn.source_port not in outputs:
             broken.append({"connection_id": conn.id, "port": conn.source_port})
-        if conn.target_component_id == component.id and conn.target_port not in ctype.inputs:
+        if conn.target_component_id == component.id and conn.target_port not in inputs:
             broken.append({"connection_id": conn.id, "port": conn.target_port})
     bindings = session.scalars(select(CommunicationBinding).where(CommunicationBinding.component_id == component.id))
     for binding in bindings:
-        ports = ctype.inputs if binding.direction == "read" else {**ctype.inputs, **ctype.outputs}
+        ports = inputs if binding.direction == "read" else {**inputs, **outputs}
         if binding.port not in ports:
             broken.append({"binding_id": binding.id, "port": binding.port})
     return broken
