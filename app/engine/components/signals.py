@@ -7,6 +7,8 @@ from typing import Any
 
 from ._base import ComponentType, In, Out, Param
 
+_EPS = 1e-6  # fraction of a step used to absorb the rounding error of t = k * dt in time comparisons
+
 
 class Constant(ComponentType):
     """A constant value."""
@@ -27,7 +29,12 @@ class Step(ComponentType):
         Param("final", 1.0, description="value from the step on"),
         Param("time", 1.0, unit="s", minimum=0.0, description="step time"),
     )
-    output_code = {"out": "{out} = {final} if {t} >= {time} else {initial}"}
+    output_code = {"out": "{out} = {final} if {t} >= {on} else {initial}"}
+
+    @classmethod
+    def constants(cls, params: dict[str, Any], dt: float) -> dict[str, Any]:
+        # t = k*dt carries rounding error (3 * 0.3 < 0.9): compare with a millionth of a step to spare.
+        return {"on": params["time"] - _EPS * dt}
 
 
 class Ramp(ComponentType):
@@ -74,8 +81,14 @@ class Pulse(ComponentType):
         Param("low", 0.0),
     )
     output_code = {
-        "out": "{out} = {high} if {t} >= {delay} and ({t} - {delay}) % {period} < {width} else {low}",
+        "out": "{out} = {high} if {t} >= {start} and ({t} - {start}) % {period} < {width} else {low}",
     }
+
+    @classmethod
+    def constants(cls, params: dict[str, Any], dt: float) -> dict[str, Any]:
+        # Shift the phase by a millionth of a step so t = k*dt rounding (0.9 % 0.3 = 0.2999...) cannot
+        # make a period start one tick late.
+        return {"start": params["delay"] - _EPS * dt}
 
 
 class Gain(ComponentType):
@@ -203,7 +216,19 @@ class Integrator(ComponentType):
 
     @classmethod
     def initial_state(cls, params: dict[str, Any]) -> dict[str, Any]:
-        return {"x": params["initial"]}
+        x = params["initial"]
+        if params["lower"] is not None:
+            x = max(x, params["lower"])
+        if params["upper"] is not None:
+            x = min(x, params["upper"])
+        return {"x": x}
+
+    @classmethod
+    def validate_params(cls, params: dict[str, Any]) -> list[dict[str, Any]]:
+        lo, hi = params["lower"], params["upper"]
+        if lo is not None and hi is not None and lo > hi:
+            return [{"field": "lower", "message": "must be <= upper", "value": lo, "bound": {"maximum": hi}}]
+        return []
 
     @classmethod
     def constants(cls, params: dict[str, Any], dt: float) -> dict[str, Any]:
@@ -232,9 +257,13 @@ class TimerOn(ComponentType):
         "elapsed": "_pt = {preset} if {preset} >= 0 else {preset_time}\n"
                    "{elapsed} = (min({n} * {dt}, _pt) if {in} else 0.0)",
         "q": "_pt = {preset} if {preset} >= 0 else {preset_time}\n"
-             "{q} = bool({in}) and {n} * {dt} >= _pt - 1e-9",
+             "{q} = bool({in}) and {n} * {dt} >= _pt - {eps}",
     }
     update_code = "{n} = {n} + 1 if {in} else 0"
+
+    @classmethod
+    def constants(cls, params: dict[str, Any], dt: float) -> dict[str, Any]:
+        return {"eps": _EPS * dt}
 
     @classmethod
     def initial_state(cls, params: dict[str, Any]) -> dict[str, Any]:
