@@ -175,7 +175,7 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
     session.flush()
 
     endpoint_ids = dict(
-        session.execute(select(Endpoint.name, Endpoint.id).where(Endpoint.project_id == project.id)).tuples().all()
+        session.execute(select(Endpoint.name, Endpoint.id).where(Endpoint.project_id == project.id)).all()
     )
     missing = [e for e in document.get("endpoints") or [] if e["name"] not in endpoint_ids]
     if missing:
@@ -197,7 +197,7 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
             ],
         )
         endpoint_ids = dict(
-            session.execute(select(Endpoint.name, Endpoint.id).where(Endpoint.project_id == project.id)).tuples().all()
+            session.execute(select(Endpoint.name, Endpoint.id).where(Endpoint.project_id == project.id)).all()
         )
 
     components = document.get("components") or []
@@ -218,9 +218,7 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
             ],
         )
     ids = dict(
-        session.execute(select(Component.name, Component.id).where(Component.machine_model_id == model.id))
-        .tuples()
-        .all()
+        session.execute(select(Component.name, Component.id).where(Component.machine_model_id == model.id)).all()
     )
 
     connections = document.get("connections") or []
