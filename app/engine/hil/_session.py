@@ -13,6 +13,7 @@ import socket
 import struct
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from asyncua import Client, ua
@@ -20,6 +21,7 @@ from asyncua.common.utils import Buffer
 from asyncua.ua.ua_binary import nodeid_from_binary, nodeid_to_binary, struct_from_binary
 
 from app.engine.hil._codec import SCALAR_FORMATS, request_header, status_name
+from app.engine.hil.security import configure_security
 from app.engine.io import EndpointSpec
 
 ClientFactory = Callable[[EndpointSpec], "Client | Awaitable[Client]"]
@@ -118,18 +120,11 @@ async def _build_client(spec: EndpointSpec, timeout: float, factory: ClientFacto
     client = Client(spec.url, timeout=timeout, watchdog_intervall=3600.0)
     client.session_timeout = 30_000  # orphaned sessions after a freeze expire quickly on the PLC
     client.name = client.description = "dtwin HIL client"
-    if spec.username:
-        client.set_user(spec.username)
-        if spec.password is not None:
-            client.set_password(spec.password)
-    if (spec.security_policy or "None") != "None" or (spec.security_mode or "None") != "None":
-        try:
-            from app.engine.hil import security  # owned by the twin-server helper; optional at import time
-        except ImportError as exc:
-            raise RuntimeError(f"security policy {spec.security_policy} needs app.engine.hil.security") from exc
-        configured = security.configure_security(client, spec, data_dir)
-        if inspect.isawaitable(configured):
-            await configured
+    secure = (spec.security_policy or "None") != "None" or (spec.security_mode or "None") != "None"
+    if secure and data_dir is None:
+        raise RuntimeError(f"security policy {spec.security_policy} needs a data directory for the client certificate")
+    # Policy, mode, identity and the client certificate are set up by the security module (one place for it).
+    await configure_security(client, spec, Path(data_dir) if data_dir is not None else Path("."))
     return client
 
 
