@@ -1,0 +1,336 @@
+"""``python run.py simulate MODEL_FILE``: run a model document headless (no server, no database) for CI.
+
+Writes ``DIR/telemetry.csv`` (one row per recorded tick: ``time`` then one column per ``component.port``;
+floats in Python ``repr`` so they read back exactly, bools as 1/0) and ``DIR/summary.json``.
+Exit codes: 0 done, 1 the run failed part-way, 2 bad arguments / unreadable or invalid model,
+130 interrupted (Ctrl-C); on 1 and 130 the files hold what was simulated until then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from types import FrameType
+from typing import Any, Callable, TextIO
+
+from app.cli._progress import ProgressBar
+from app.engine import (
+    ENGINE_VERSION,
+    ModelDocument,
+    PortIO,
+    PortIOError,
+    Recording,
+    RunError,
+    SimulationError,
+    Simulator,
+    WallClock,
+    read_document_file,
+)
+from app.engine.clock import MAX_TIME_SCALE, MIN_TIME_SCALE, Clock, FastClock
+
+DEFAULT_DURATION = 10.0
+EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = (
+        "Run a model document (JSON or YAML) without a server or database and write\n"
+        "DIR/telemetry.csv and DIR/summary.json.\n\n"
+        "telemetry.csv: header 'time,<component.port>,...', one row per recorded tick; floats are\n"
+        "written with Python repr (exact round-trip), ints as integers, bools as 1/0.\n"
+        "The same file, --seed, --dt and --duration give a byte-identical telemetry.csv.\n\n"
+        "exit codes: 0 done; 1 the run failed part-way; 2 bad arguments or an unreadable/invalid\n"
+        "model (every problem is listed with its location); 130 interrupted by Ctrl-C.\n"
+        "On 1 and 130 both files are still written with what was simulated."
+    )
+    parser.add_argument("model_file", metavar="MODEL_FILE", help="model document (.json, .yaml or .yml)")
+    parser.add_argument("--duration", type=float, default=DEFAULT_DURATION, metavar="S",
+                        help=f"simulated seconds (default {DEFAULT_DURATION:g})")
+    parser.add_argument("--dt", type=float, default=None, metavar="S",
+                        help="step in seconds (default: the model's dt)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of every noise source (default 0)")
+    parser.add_argument("--realtime", action="store_true",
+                        help="pace ticks to the wall clock instead of running as fast as possible")
+    parser.add_argument("--time-scale", type=float, default=None, metavar="X",
+                        help=f"simulated seconds per wall second when paced, {MIN_TIME_SCALE:g}..{MAX_TIME_SCALE:g} "
+                             "(default 1.0; implies --realtime)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="output directory, created if missing (default: out/<model file name>)")
+    parser.add_argument("--record", default=None, metavar="PORT_PATTERNS",
+                        help="comma-separated glob patterns of ports to record, e.g. 'tank.*,heater.temperature' "
+                             "(default: every port)")
+    parser.add_argument("--record-every", type=int, default=1, metavar="K",
+                        help="record one row every K ticks (default 1)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no closing summary line")
+
+
+# ------------------------------------------------------------------------------------------ options
+
+
+@dataclass
+class RunOptions:
+    """What to run, independent of argparse (so other front ends can reuse ``simulate``)."""
+
+    duration: float = DEFAULT_DURATION
+    dt: float | None = None
+    seed: int = 0
+    realtime: bool = False
+    time_scale: float = 1.0
+    record: list[str] | None = None  # glob patterns; None = every port
+    record_every: int = 1
+
+
+def options_from_args(args: argparse.Namespace) -> tuple[RunOptions, list[str]]:
+    """The run options and every problem with the arguments (all at once)."""
+    problems: list[str] = []
+    if not (math.isfinite(args.duration) and args.duration > 0):
+        problems.append(f"--duration: must be a number of seconds > 0, got {args.duration!r}")
+    if args.dt is not None and not (math.isfinite(args.dt) and 0 < args.dt <= 3600):
+        problems.append(f"--dt: must be a number of seconds > 0 and <= 3600, got {args.dt!r}")
+    time_scale = 1.0 if args.time_scale is None else args.time_scale
+    if not MIN_TIME_SCALE <= time_scale <= MAX_TIME_SCALE:
+        problems.append(f"--time-scale: must be within {MIN_TIME_SCALE:g}..{MAX_TIME_SCALE:g}, got {time_scale!r}")
+    if args.record_every < 1:
+        problems.append(f"--record-every: must be an integer >= 1, got {args.record_every}")
+    record = None
+    if args.record is not None:
+        record = [p.strip() for p in args.record.split(",") if p.strip()]
+        if not record:
+            problems.append("--record: give at least one port pattern such as 'tank.*' (or leave it out for all)")
+    options = RunOptions(duration=args.duration, dt=args.dt, seed=args.seed,
+                         realtime=args.realtime or args.time_scale is not None, time_scale=time_scale,
+                         record=record, record_every=args.record_every)
+    return options, problems
+
+
+def create_io(args: argparse.Namespace, doc: ModelDocument) -> PortIO | None:
+    """The run's I/O adapter; None for a pure simulation. (Where ``--hil`` plugs a PLC adapter in.)"""
+    return None
+
+
+# ------------------------------------------------------------------------------------------ running
+
+
+@dataclass
+class RunOutcome:
+    """A finished (or stopped) run and how it ended."""
+
+    sim: Simulator
+    clock: Clock
+    requested_ticks: int
+    status: str = "completed"  # completed | interrupted | failed
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def record_problems(port_names: list[str], patterns: list[str]) -> list[str]:
+    """One problem per pattern that matches no port (a typo must not silently record less)."""
+    problems = []
+    for pattern in patterns:
+        if not any(fnmatchcase(name, pattern) for name in port_names):
+            sample = ", ".join(port_names[:8]) + (", ..." if len(port_names) > 8 else "")
+            problems.append(f"--record: pattern {pattern!r} matches no port; ports look like: {sample}")
+    return problems
+
+
+def simulate(sim: Simulator, options: RunOptions, *, on_tick: Callable[[Simulator], None] | None = None,
+             progress_every: int = 0) -> RunOutcome:
+    """Run ``sim`` for the options' duration; Ctrl-C (SIGINT) stops it at a tick boundary."""
+    clock: Clock = WallClock(options.time_scale) if options.realtime else FastClock()
+    requested = max(1, round(options.duration / sim.dt))
+    outcome = RunOutcome(sim, clock, requested)
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        sim.stop_requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C aborts at once
+
+    sim.open_io()  # PortIOError here means the adapter cannot start: nothing ran yet
+    previous = signal.signal(signal.SIGINT, request_stop) if _in_main_thread() else None
+    try:
+        sim.run(ticks=requested, clock=clock, on_tick=on_tick, progress_every=progress_every)
+        if sim.stop_requested:
+            outcome.status = "interrupted"
+    except KeyboardInterrupt:
+        outcome.status = "interrupted"
+    except RunError as exc:
+        outcome.status, outcome.error = "failed", exc.message
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        sim.close_io()
+    return outcome
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+# ------------------------------------------------------------------------------------------ outputs
+
+
+def _formatter(data_type: str) -> Callable[[Any], str]:
+    if data_type == "bool":
+        return lambda v: "1" if v else "0"
+    if data_type == "int":
+        return lambda v: str(int(v))
+    return lambda v: repr(float(v))
+
+
+def write_telemetry(path: Path, recording: Recording, port_types: dict[str, str]) -> int:
+    """Write the recording as CSV; returns the number of rows."""
+    formats = [_formatter(port_types[p]) for p in recording.ports]
+    rows = min(len(recording.times), len(recording.rows))  # a hard abort may leave a half-appended sample
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("time," + ",".join(recording.ports) + "\n")
+        write = fh.write
+        for i in range(rows):
+            row = recording.rows[i]
+            write(repr(recording.times[i]) + "," + ",".join([f(v) for f, v in zip(formats, row)]) + "\n")
+    return rows
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf
+    return value
+
+
+def build_summary(doc: ModelDocument, model_file: str, options: RunOptions, outcome: RunOutcome,
+                  rows: int) -> dict[str, Any]:
+    """Everything a CI job needs to compare and trust a run, as a JSON-able dict."""
+    sim = outcome.sim
+    simulated = sim.tick * sim.dt
+    wall = sim.wall_time
+    summary: dict[str, Any] = {
+        "model": doc.name,
+        "model_file": model_file,
+        "model_hash": doc.digest(),
+        "engine_version": ENGINE_VERSION,
+        "status": outcome.status,
+        "error": outcome.error,
+        "seed": options.seed,
+        "dt": sim.dt,
+        "duration": options.duration,
+        "requested_ticks": outcome.requested_ticks,
+        "ticks": sim.tick,
+        "simulated_time": simulated,
+        "wall_time": wall,
+        "ticks_per_second": sim.tick / wall if wall > 0 else None,
+        "real_time_factor": simulated / wall if wall > 0 else None,
+        "realtime": options.realtime,
+        "time_scale": options.time_scale if options.realtime else None,
+        "recorded_ports": list(sim.recording.ports) if sim.recording else [],
+        "record_every": options.record_every,
+        "rows": rows,
+        "final_values": {k: _json_value(v) for k, v in sim.snapshot().items()},
+    }
+    if options.realtime:
+        clock = outcome.clock
+        summary["overruns"] = clock.overruns  # type: ignore[attr-defined]
+        summary["max_lateness"] = clock.max_lateness  # type: ignore[attr-defined]
+        summary["mean_lateness"] = clock.mean_lateness  # type: ignore[attr-defined]
+    summary.update(outcome.extra)
+    return summary
+
+
+# ------------------------------------------------------------------------------------------ entry point
+
+
+def _fail(problems: list[str], headline: str, stream: TextIO) -> int:
+    """Print one paragraph: the headline, then every problem on its own line."""
+    lines = [f"error: {headline}"] + [f"  - {p}" for p in problems]
+    print("\n".join(lines), file=stream)
+    return EXIT_USAGE
+
+
+def _located(error: SimulationError) -> list[str]:
+    """Each problem of an engine error as 'location: message' (the error's message if it has none)."""
+    found = []
+    for p in error.problems:
+        message = p.get("message")
+        if not message:
+            continue
+        loc = p.get("loc") or p.get("port") or ""
+        found.append(f"{loc}: {message}" if loc else str(message))
+    return found or [error.message]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, simulate, write the outputs; returns the process exit code."""
+    err = sys.stderr
+    options, problems = options_from_args(args)
+    if problems:
+        return _fail(problems, f"bad arguments ({len(problems)} problem{'s' * (len(problems) > 1)}):", err)
+
+    model_file = args.model_file
+    try:
+        doc = read_document_file(model_file)
+        io = create_io(args, doc)
+        sim = Simulator(doc, dt=options.dt, seed=options.seed, io=io)
+    except SimulationError as exc:
+        problems = _located(exc)
+        if not exc.problems:  # e.g. the file cannot be read
+            return _fail([], exc.message, err)
+        return _fail(problems, f"invalid model {model_file} ({len(problems)} problem{'s' * (len(problems) > 1)}):",
+                     err)
+
+    if options.record is not None:
+        problems = record_problems(sim.port_names(), options.record)
+        if problems:
+            return _fail(problems, "nothing to record for some --record patterns:", err)
+    sim.set_recording(options.record, options.record_every)
+
+    out_dir = Path(args.out) if args.out else Path("out") / Path(model_file).stem
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail([], f"cannot create output directory {out_dir}: {exc.strerror or exc}", err)
+
+    if doc.bindings and io is None and not args.quiet:
+        print(f"note: the model's {len(doc.bindings)} I/O binding(s) are ignored in a simulation-only run; "
+              "bound inputs keep their default values", file=err)
+
+    requested = max(1, round(options.duration / sim.dt))
+    bar = ProgressBar(err, requested, sim.dt, enabled=None if not args.quiet else False)
+    on_tick = (lambda s: bar.update(s.tick)) if bar.enabled else None
+    try:
+        outcome = simulate(sim, options, on_tick=on_tick, progress_every=max(1, min(1000, requested // 500)))
+    except PortIOError as exc:  # the adapter refused to open: a configuration problem
+        return _fail(_located(exc), "the I/O adapter could not start:", err)
+    if bar.enabled:
+        bar.update(sim.tick, force=True)
+    bar.close()
+
+    started = time.perf_counter()
+    recording = sim.recording
+    assert recording is not None
+    rows = write_telemetry(out_dir / "telemetry.csv", recording, sim.plan.port_types)
+    summary = build_summary(doc, model_file, options, outcome, rows)
+    summary["write_time"] = time.perf_counter() - started
+    with (out_dir / "summary.json").open("w", encoding="utf-8") as fh:
+        json.dump(summary, fh, indent=2, allow_nan=False)
+        fh.write("\n")
+
+    if outcome.status == "failed":
+        print(f"error: the run failed after {sim.tick} ticks: {outcome.error}; partial results in {out_dir}",
+              file=err)
+        return EXIT_RUN_FAILED
+    if outcome.status == "interrupted":
+        print(f"interrupted after {sim.tick} of {requested} ticks; partial results in {out_dir}", file=err)
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        rate = summary["ticks_per_second"]
+        print(f"{doc.name}: simulated {summary['simulated_time']:g} s ({sim.tick} ticks) in {sim.wall_time:.3f} s"
+              + (f" ({rate:,.0f} ticks/s)" if rate else "") + f"; wrote {out_dir}/telemetry.csv ({rows} rows) "
+              f"and {out_dir}/summary.json")
+    return EXIT_OK
