@@ -59,7 +59,9 @@ class Port:
         }
 
 
-def In(name: str, data_type: str = "float", unit: str | None = None, description: str = "", default: Any = None) -> Port:
+def In(
+    name: str, data_type: str = "float", unit: str | None = None, description: str = "", default: Any = None
+) -> Port:
     return Port(name, "input", data_type, unit, description, default)
 
 

@@ -225,7 +225,9 @@ class Motor(ComponentType):
     output_code = {
         "speed": "{speed} = {n}",
         "running": "{running} = {n} > {run_threshold}",
-        "current": "{current} = ({no_load_current} + {load} * {load_span}) * (1.0 if {n} > {run_threshold} else {n} * {inv_thr}) if {n} > 0.0 else 0.0",
+        # Below the running threshold (spinning up or coasting) the current scales with speed.
+        "current": "{current} = ({no_load_current} + {load} * {load_span})"
+                   " * (1.0 if {n} > {run_threshold} else {n} * {inv_thr}) if {n} > 0.0 else 0.0",
         "runtime": "{runtime} = {rt}",
         "health": "{health} = {hl}",
     }
