@@ -13,12 +13,14 @@ import json
 import math
 import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
 from app.cli._progress import ProgressBar
 from app.engine import (
@@ -52,23 +54,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "On 1 and 130 both files are still written with what was simulated."
     )
     parser.add_argument("model_file", metavar="MODEL_FILE", help="model document (.json, .yaml or .yml)")
-    parser.add_argument("--duration", type=float, default=DEFAULT_DURATION, metavar="S",
-                        help=f"simulated seconds (default {DEFAULT_DURATION:g})")
-    parser.add_argument("--dt", type=float, default=None, metavar="S",
-                        help="step in seconds (default: the model's dt)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=DEFAULT_DURATION,
+        metavar="S",
+        help=f"simulated seconds (default {DEFAULT_DURATION:g})",
+    )
+    parser.add_argument("--dt", type=float, default=None, metavar="S", help="step in seconds (default: the model's dt)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of every noise source (default 0)")
-    parser.add_argument("--realtime", action="store_true",
-                        help="pace ticks to the wall clock instead of running as fast as possible")
-    parser.add_argument("--time-scale", type=float, default=None, metavar="X",
-                        help=f"simulated seconds per wall second when paced, {MIN_TIME_SCALE:g}..{MAX_TIME_SCALE:g} "
-                             "(default 1.0; implies --realtime)")
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help="output directory, created if missing (default: out/<model file name>)")
-    parser.add_argument("--record", default=None, metavar="PORT_PATTERNS",
-                        help="comma-separated glob patterns of ports to record, e.g. 'tank.*,heater.temperature' "
-                             "(default: every port)")
-    parser.add_argument("--record-every", type=int, default=1, metavar="K",
-                        help="record one row every K ticks (default 1)")
+    parser.add_argument(
+        "--realtime", action="store_true", help="pace ticks to the wall clock instead of running as fast as possible"
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=None,
+        metavar="X",
+        help=f"simulated seconds per wall second when paced, {MIN_TIME_SCALE:g}..{MAX_TIME_SCALE:g} "
+        "(default 1.0; implies --realtime)",
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output directory, created if missing (default: out/<model file name>)",
+    )
+    parser.add_argument(
+        "--record",
+        default=None,
+        metavar="PORT_PATTERNS",
+        help="comma-separated glob patterns of ports to record, e.g. 'tank.*,heater.temperature' (default: every port)",
+    )
+    parser.add_argument(
+        "--record-every", type=int, default=1, metavar="K", help="record one row every K ticks (default 1)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no closing summary line")
 
 
@@ -105,9 +125,15 @@ def options_from_args(args: argparse.Namespace) -> tuple[RunOptions, list[str]]:
         record = [p.strip() for p in args.record.split(",") if p.strip()]
         if not record:
             problems.append("--record: give at least one port pattern such as 'tank.*' (or leave it out for all)")
-    options = RunOptions(duration=args.duration, dt=args.dt, seed=args.seed,
-                         realtime=args.realtime or args.time_scale is not None, time_scale=time_scale,
-                         record=record, record_every=args.record_every)
+    options = RunOptions(
+        duration=args.duration,
+        dt=args.dt,
+        seed=args.seed,
+        realtime=args.realtime or args.time_scale is not None,
+        time_scale=time_scale,
+        record=record,
+        record_every=args.record_every,
+    )
     return options, problems
 
 
@@ -141,21 +167,32 @@ def record_problems(port_names: list[str], patterns: list[str]) -> list[str]:
     return problems
 
 
-def simulate(sim: Simulator, options: RunOptions, *, on_tick: Callable[[Simulator], None] | None = None,
-             progress_every: int = 0) -> RunOutcome:
-    """Run ``sim`` for the options' duration; Ctrl-C (SIGINT) stops it at a tick boundary."""
-    clock: Clock = WallClock(options.time_scale) if options.realtime else FastClock()
-    requested = max(1, round(options.duration / sim.dt))
-    outcome = RunOutcome(sim, clock, requested)
+@contextmanager
+def stop_on_sigint(sim: Simulator) -> Iterator[None]:
+    """While inside, the first Ctrl-C asks ``sim`` to stop at the next tick boundary; a second one aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be installed from the main thread
+        return
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         sim.stop_requested = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C aborts at once
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    sim.open_io()  # PortIOError here means the adapter cannot start: nothing ran yet
-    previous = signal.signal(signal.SIGINT, request_stop) if _in_main_thread() else None
+    previous = signal.signal(signal.SIGINT, request_stop)
     try:
-        sim.run(ticks=requested, clock=clock, on_tick=on_tick, progress_every=progress_every)
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def simulate(sim: Simulator, options: RunOptions, *, on_tick: Callable[[Simulator], None] | None = None,
+             progress_every: int = 0) -> RunOutcome:
+    """Run ``sim`` for the options' duration through its I/O adapter (if any); stops early on ``stop_requested``."""
+    clock: Clock = WallClock(options.time_scale) if options.realtime else FastClock()
+    outcome = RunOutcome(sim, clock, requested_ticks(sim, options))
+    sim.open_io()  # PortIOError here means the adapter cannot start: nothing ran yet
+    try:
+        sim.run(ticks=outcome.requested_ticks, clock=clock, on_tick=on_tick, progress_every=progress_every)
         if sim.stop_requested:
             outcome.status = "interrupted"
     except KeyboardInterrupt:
@@ -163,16 +200,13 @@ def simulate(sim: Simulator, options: RunOptions, *, on_tick: Callable[[Simulato
     except RunError as exc:
         outcome.status, outcome.error = "failed", exc.message
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
         sim.close_io()
     return outcome
 
 
-def _in_main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
+def requested_ticks(sim: Simulator, options: RunOptions) -> int:
+    """Ticks for the requested duration (at least one)."""
+    return max(1, round(options.duration / sim.dt))
 
 
 # ------------------------------------------------------------------------------------------ outputs
@@ -205,8 +239,9 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def build_summary(doc: ModelDocument, model_file: str, options: RunOptions, outcome: RunOutcome,
-                  rows: int) -> dict[str, Any]:
+def build_summary(
+    doc: ModelDocument, model_file: str, options: RunOptions, outcome: RunOutcome, rows: int
+) -> dict[str, Any]:
     """Everything a CI job needs to compare and trust a run, as a JSON-able dict."""
     sim = outcome.sim
     simulated = sim.tick * sim.dt
@@ -281,8 +316,7 @@ def run(args: argparse.Namespace) -> int:
         problems = _located(exc)
         if not exc.problems:  # e.g. the file cannot be read
             return _fail([], exc.message, err)
-        return _fail(problems, f"invalid model {model_file} ({len(problems)} problem{'s' * (len(problems) > 1)}):",
-                     err)
+        return _fail(problems, f"invalid model {model_file} ({len(problems)} problem{'s' * (len(problems) > 1)}):", err)
 
     if options.record is not None:
         problems = record_problems(sim.port_names(), options.record)
@@ -297,16 +331,24 @@ def run(args: argparse.Namespace) -> int:
         return _fail([], f"cannot create output directory {out_dir}: {exc.strerror or exc}", err)
 
     if doc.bindings and io is None and not args.quiet:
-        print(f"note: the model's {len(doc.bindings)} I/O binding(s) are ignored in a simulation-only run; "
-              "bound inputs keep their default values", file=err)
+        print(
+            f"note: the model's {len(doc.bindings)} I/O binding(s) are ignored in a simulation-only run; "
+            "bound inputs keep their default values",
+            file=err,
+        )
 
-    requested = max(1, round(options.duration / sim.dt))
+    requested = requested_ticks(sim, options)
     bar = ProgressBar(err, requested, sim.dt, enabled=None if not args.quiet else False)
     on_tick = (lambda s: bar.update(s.tick)) if bar.enabled else None
-    try:
-        outcome = simulate(sim, options, on_tick=on_tick, progress_every=max(1, min(1000, requested // 500)))
-    except PortIOError as exc:  # the adapter refused to open: a configuration problem
-        return _fail(_located(exc), "the I/O adapter could not start:", err)
+    with stop_on_sigint(sim):
+        if not args.quiet:
+            pace = f"paced x{options.time_scale:g}" if options.realtime else "as fast as possible"
+            print(f"{doc.name}: running {requested * sim.dt:g} s ({requested} ticks of {sim.dt:g} s, {pace}, "
+                  f"seed {options.seed}); Ctrl-C stops and keeps the results", file=err, flush=True)
+        try:
+            outcome = simulate(sim, options, on_tick=on_tick, progress_every=max(1, min(1000, requested // 500)))
+        except PortIOError as exc:  # the adapter refused to open: a configuration problem
+            return _fail(_located(exc), "the I/O adapter could not start:", err)
     if bar.enabled:
         bar.update(sim.tick, force=True)
     bar.close()
@@ -322,15 +364,17 @@ def run(args: argparse.Namespace) -> int:
         fh.write("\n")
 
     if outcome.status == "failed":
-        print(f"error: the run failed after {sim.tick} ticks: {outcome.error}; partial results in {out_dir}",
-              file=err)
+        print(f"error: the run failed after {sim.tick} ticks: {outcome.error}; partial results in {out_dir}", file=err)
         return EXIT_RUN_FAILED
     if outcome.status == "interrupted":
         print(f"interrupted after {sim.tick} of {requested} ticks; partial results in {out_dir}", file=err)
         return EXIT_INTERRUPTED
     if not args.quiet:
         rate = summary["ticks_per_second"]
-        print(f"{doc.name}: simulated {summary['simulated_time']:g} s ({sim.tick} ticks) in {sim.wall_time:.3f} s"
-              + (f" ({rate:,.0f} ticks/s)" if rate else "") + f"; wrote {out_dir}/telemetry.csv ({rows} rows) "
-              f"and {out_dir}/summary.json")
+        print(
+            f"{doc.name}: simulated {summary['simulated_time']:g} s ({sim.tick} ticks) in {sim.wall_time:.3f} s"
+            + (f" ({rate:,.0f} ticks/s)" if rate else "")
+            + f"; wrote {out_dir}/telemetry.csv ({rows} rows) "
+            f"and {out_dir}/summary.json"
+        )
     return EXIT_OK
