@@ -1,0 +1,169 @@
+"""Simulation runs: start, follow, force, change and stop a run of a machine model; read its telemetry."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.api.deps import PageDep, SessionDep
+from app.api.errors import error_responses
+from app.api.simulation_runs import RunManagerDep
+from app.db.runs import SimulationRun
+from app.schemas.common import Page
+from app.schemas.simulations import (
+    ForceRead,
+    ForceSet,
+    ParameterSet,
+    RunStatus,
+    SimulationRead,
+    SimulationStart,
+    TelemetryRead,
+    ValuesRead,
+)
+from app.services import simulations as service
+
+router = APIRouter(prefix="/simulations", tags=["simulations"])
+
+
+def load_run(run_id: int, session: SessionDep) -> SimulationRun:
+    return service.get_run(session, run_id)
+
+
+RunDep = Annotated[SimulationRun, Depends(load_run)]
+
+_CSV_EXAMPLE = "time,tank.level,valve.opening\n0.0,0.5,0.0\n0.1,0.5012,0.1\n"
+
+
+@router.post("/start", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 422))
+def start_simulation(data: SimulationStart, session: SessionDep, manager: RunManagerDep) -> SimulationRead:
+    """Start a run of a stored machine model; it begins ticking right after this returns.
+
+    The model is compiled first: an invalid model is refused with a 422 whose `details` list every
+    problem (algebraic loops, unconnected inputs, bad parameters). Without `duration` the run goes on until
+    stopped. `realtime` paces ticks to the wall clock at `time_scale`; otherwise the run goes as fast as it
+    can. `record` samples the chosen ports every `every` ticks for the telemetry endpoint.
+    `mode: "hil"` is refused until hardware-in-the-loop runs are available.
+    """
+    run = service.start(session, manager, data)
+    return SimulationRead.model_validate(service.read(run, manager))
+
+
+@router.get("", responses=error_responses(404, 422))
+def list_simulations(
+    session: SessionDep,
+    manager: RunManagerDep,
+    page: PageDep,
+    machine_model_id: Annotated[int | None, Query(description="only runs of this machine model")] = None,
+    status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
+) -> Page[SimulationRead]:
+    """List runs, newest first."""
+    items, total = service.list_(session, page.limit, page.offset, machine_model_id, status)
+    return Page(
+        items=[SimulationRead.model_validate(service.read(run, manager)) for run in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/{run_id}", responses=error_responses(404))
+@router.get("/{run_id}/status", responses=error_responses(404))
+def get_simulation_status(run: RunDep, manager: RunManagerDep) -> SimulationRead:
+    """A run's status (pending, running, completed, stopped, failed, aborted) and live counters.
+
+    `tick`, `sim_time`, `wall_time`, `real_time_factor` and the pacing figures (`overruns`, lateness in
+    seconds) are current while the run is active; afterwards they are the final ones.
+    """
+    return SimulationRead.model_validate(service.read(run, manager))
+
+
+@router.post("/{run_id}/stop", responses=error_responses(404, 409))
+def stop_simulation(run: RunDep, manager: RunManagerDep, session: SessionDep) -> SimulationRead:
+    """Stop an active run; it ends at the next tick boundary (409 if it has already ended).
+
+    The call waits up to two seconds for the run to end, so the returned status is usually `stopped`.
+    """
+    service.stop(run, manager)
+    session.refresh(run)
+    return SimulationRead.model_validate(service.read(run, manager))
+
+
+@router.get("/{run_id}/values", responses=error_responses(404))
+def get_simulation_values(run: RunDep, manager: RunManagerDep) -> ValuesRead:
+    """The current value of every port (`component.port`), with forced ports flagged.
+
+    While a run is active the values are read as it ticks; after it ends they are its final values.
+    """
+    return ValuesRead.model_validate(service.values(run, manager))
+
+
+@router.get("/{run_id}/forces", responses=error_responses(404))
+def list_simulation_forces(run: RunDep, manager: RunManagerDep) -> list[ForceRead]:
+    """The forces on an active run (those in place when it ended, afterwards)."""
+    return [ForceRead.model_validate(f) for f in service.list_forces(run, manager)]
+
+
+@router.put("/{run_id}/forces", responses=error_responses(404, 409, 422))
+def force_port(data: ForceSet, run: RunDep, manager: RunManagerDep) -> ForceRead:
+    """Force a port, as commissioning tools do: it holds `value` against every other writer until released.
+
+    Forcing an output overrides what the component computes; forcing an input overrides its connection or
+    binding. The force takes effect at the next tick boundary (`applied` says whether it has).
+    """
+    return ForceRead.model_validate(service.set_force(run, manager, data.component, data.port, data.value))
+
+
+@router.delete(
+    "/{run_id}/forces/{component}/{port}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(404, 409),
+)
+def release_port(run: RunDep, component: str, port: str, manager: RunManagerDep) -> Response:
+    """Release a forced port: from the next tick boundary it follows the model again."""
+    service.release_force(run, manager, component, port)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.patch("/{run_id}/parameters", responses=error_responses(404, 409, 422))
+def change_parameter(data: ParameterSet, run: RunDep, manager: RunManagerDep) -> ParameterSet:
+    """Change one parameter of a component while the run is active; it applies at the next tick boundary.
+
+    The value is checked against the component type's bounds (422 if outside). The stored model is not
+    changed.
+    """
+    service.set_parameter(run, manager, data.component, data.name, data.value)
+    return data
+
+
+@router.get(
+    "/{run_id}/telemetry",
+    responses={
+        200: {
+            "description": "The recorded samples",
+            "content": {"application/json": {}, "text/csv": {"example": _CSV_EXAMPLE}},
+        },
+        **error_responses(404, 422),
+    },
+    response_model=TelemetryRead,
+)
+def get_simulation_telemetry(
+    run: RunDep,
+    session: SessionDep,
+    manager: RunManagerDep,
+    format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
+) -> Response | TelemetryRead:
+    """The port values the run recorded: every `every`-th tick of the ports chosen in `record`.
+
+    While the run is active this is what it has recorded so far; afterwards it is read from storage.
+    CSV has a `time` column and one column per `component.port`, one row per sample. 404 if the run
+    records nothing.
+    """
+    data = service.telemetry(session, run, manager)
+    if format == "csv":
+        return Response(
+            content=service.telemetry_csv(data),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="run-{run.id}-telemetry.csv"'},
+        )
+    return TelemetryRead.model_validate(data)

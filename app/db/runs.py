@@ -1,0 +1,62 @@
+"""Tables of simulation runs: one row per run, and its recorded telemetry once the run has ended.
+
+A run keeps its history when its machine model is deleted (``machine_model_id`` becomes NULL); the model's
+name and the hash of the document it ran identify what was simulated.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import TimestampedBase, UTCDateTime
+
+RUN_STATUSES = ("pending", "running", "completed", "stopped", "failed", "aborted")
+ACTIVE_STATUSES = ("pending", "running")
+
+
+class SimulationRun(TimestampedBase):
+    """One simulation run: its settings, live counters (refreshed about once a second) and outcome."""
+
+    __tablename__ = "simulation_runs"
+
+    machine_model_id: Mapped[int | None] = mapped_column(
+        ForeignKey("machine_models.id", ondelete="SET NULL"), index=True
+    )
+    model_name: Mapped[str] = mapped_column(String(200))
+    model_hash: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(20))
+    mode: Mapped[str] = mapped_column(String(10), default="sim")
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    dt: Mapped[float] = mapped_column(Float)
+    duration: Mapped[float | None] = mapped_column(Float)
+    realtime: Mapped[bool] = mapped_column(Boolean, default=False)
+    time_scale: Mapped[float] = mapped_column(Float, default=1.0)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    tick: Mapped[int] = mapped_column(Integer, default=0)
+    sim_time: Mapped[float] = mapped_column(Float, default=0.0)
+    wall_time: Mapped[float] = mapped_column(Float, default=0.0)
+    overruns: Mapped[int] = mapped_column(Integer, default=0)
+    mean_lateness: Mapped[float] = mapped_column(Float, default=0.0)
+    max_lateness: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text)
+    final_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RunTelemetry(TimestampedBase):
+    """The samples a run recorded, written once when it ends; ``data`` is zlib-compressed JSON."""
+
+    __tablename__ = "run_telemetry"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("simulation_runs.id", ondelete="CASCADE"), unique=True)
+    ports: Mapped[list[str]] = mapped_column(JSON)
+    every: Mapped[int] = mapped_column(Integer)
+    samples: Mapped[int] = mapped_column(Integer)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

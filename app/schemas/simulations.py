@@ -1,0 +1,130 @@
+"""Schemas of simulation runs: start settings, status, values, forces, parameter changes, telemetry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.engine.clock import MAX_TIME_SCALE, MIN_TIME_SCALE
+
+RunStatus = Literal["pending", "running", "completed", "stopped", "failed", "aborted"]
+PortValue = bool | int | float
+
+
+class RecordSettings(BaseModel):
+    """Which ports to sample and how often; ``ports: null`` records every port."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ports: list[str] | None = Field(
+        None, description="glob patterns over `component.port` names, e.g. `tank.*`; null records every port"
+    )
+    every: int = Field(1, ge=1, description="sample every k-th tick")
+
+
+class SimulationStart(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"machine_model_id": 1, "mode": "sim", "duration": 10.0, "record": {"ports": ["tank.*"], "every": 10}}
+            ]
+        },
+    )
+
+    machine_model_id: int
+    mode: Literal["sim", "hil"] = "sim"
+    dt: float | None = Field(None, gt=0, description="step in seconds; defaults to the model's dt")
+    duration: float | None = Field(None, gt=0, description="simulated seconds; absent runs until stopped")
+    realtime: bool = Field(False, description="pace ticks to the wall clock instead of running as fast as possible")
+    time_scale: float = Field(1.0, ge=MIN_TIME_SCALE, le=MAX_TIME_SCALE, description="with realtime: 2 = twice as fast")
+    seed: int = Field(0, description="seed of every random source in the model")
+    record: RecordSettings | None = Field(None, description="absent records nothing")
+
+
+class SimulationRead(BaseModel):
+    """A run's settings, progress counters and outcome."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    machine_model_id: int | None
+    model_name: str
+    model_hash: str
+    engine_version: str
+    mode: str
+    status: RunStatus
+    dt: float
+    duration: float | None
+    realtime: bool
+    time_scale: float
+    seed: int
+    record: RecordSettings | None
+    tick: int
+    sim_time: float
+    wall_time: float
+    real_time_factor: float | None = Field(None, description="simulated seconds per wall-clock second")
+    overruns: int = Field(description="paced runs: ticks that started more than one step late")
+    mean_lateness: float
+    max_lateness: float
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class PortReading(BaseModel):
+    port: str = Field(examples=["tank.level"])
+    value: PortValue
+    forced: bool = False
+
+
+class ValuesRead(BaseModel):
+    """Every port's value at ``tick``; forced ports are flagged."""
+
+    run_id: int
+    status: RunStatus
+    tick: int
+    sim_time: float
+    values: list[PortReading]
+
+
+class ForceSet(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"component": "valve", "port": "command", "value": 1.0}]}
+    )
+
+    component: str = Field(min_length=1)
+    port: str = Field(min_length=1)
+    value: PortValue
+
+
+class ForceRead(BaseModel):
+    component: str
+    port: str
+    value: PortValue
+    applied: bool = Field(description="false until the next tick boundary has put the force in place")
+
+
+class ParameterSet(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"component": "heater", "name": "max_power", "value": 2000}]}
+    )
+
+    component: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    value: Any
+
+
+class TelemetryRead(BaseModel):
+    """Recorded samples: ``times[i]`` with ``series[port][i]``."""
+
+    run_id: int
+    ports: list[str]
+    every: int
+    samples: int
+    truncated: bool = Field(description="true when the run recorded more than the sample limit; later ones dropped")
+    times: list[float]
+    series: dict[str, list[PortValue]]

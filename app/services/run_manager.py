@@ -1,0 +1,251 @@
+"""The run manager: every active simulation ticks in its own daemon thread with its own Simulator.
+
+One manager per application. A run's row is written when its thread starts, about once a second while it
+ticks (own short session per write), and once more with the final counters, values and telemetry when it
+ends. Requests read live counters from the manager while a run is active and from the row afterwards.
+
+The tick loop holds the GIL; to keep the API responsive the thread gives it up every ``yield_interval``
+seconds of ticking (``time.sleep(0)`` from the ``on_tick`` hook) and the process switch interval is
+lowered (see ARCHITECTURE.md, "Simulation runs").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db.base import utcnow
+from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
+from app.db.session import get_session_factory
+from app.engine import FastClock, RunError, Simulator, WallClock
+
+logger = logging.getLogger(__name__)
+
+ABORTED_MESSAGE = "the server stopped while the run was active"
+
+
+@dataclass
+class RunHandle:
+    """An active run: its simulator, clock and outcome, shared by the run thread and request threads."""
+
+    run_id: int
+    sim: Simulator
+    duration: float | None
+    clock: FastClock | WallClock
+    status: str = "pending"
+    error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    truncated: bool = False
+    aborting: bool = False
+    forces: dict[str, Any] = field(default_factory=dict)
+    thread: threading.Thread | None = None
+    _t0: float = 0.0
+    _wall: float = 0.0
+
+    @property
+    def end_tick(self) -> int | None:
+        return None if self.duration is None else max(0, round(self.duration / self.sim.dt))
+
+    @property
+    def wall_time(self) -> float:
+        """Seconds spent ticking so far."""
+        return self._wall if self.status not in ACTIVE_STATUSES or not self._t0 else time.perf_counter() - self._t0
+
+    def counters(self) -> dict[str, Any]:
+        """The live columns of the run row."""
+        return {
+            "status": self.status,
+            "tick": self.sim.tick,
+            "sim_time": self.sim.tick * self.sim.dt,
+            "wall_time": self.wall_time,
+            "overruns": self.clock.overruns,
+            "mean_lateness": self.clock.mean_lateness,
+            "max_lateness": self.clock.max_lateness,
+            "error": self.error,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+
+class RunManager:
+    """Starts, tracks and stops the runs of one application process."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        flush_interval: float = 1.0,
+        check_every: int = 16,
+        yield_interval: float = 0.002,
+        switch_interval: float | None = 0.001,
+        max_recorded_values: int = 20_000_000,
+    ) -> None:
+        self.database_url = database_url
+        self.flush_interval = flush_interval
+        self.check_every = check_every
+        self.yield_interval = yield_interval
+        self.max_recorded_values = max_recorded_values
+        self._runs: dict[int, RunHandle] = {}
+        self._lock = threading.Lock()
+        self._saved_switch_interval: float | None = None
+        if switch_interval is not None:
+            self._saved_switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(switch_interval)
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def get(self, run_id: int) -> RunHandle | None:
+        """The handle of an active run, or None once it has ended and been written."""
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def active(self) -> list[RunHandle]:
+        with self._lock:
+            return list(self._runs.values())
+
+    def abort_leftovers(self) -> int:
+        """Mark runs that a previous process left pending/running as aborted; returns how many."""
+        with get_session_factory(self.database_url)() as session, session.begin():
+            result = session.execute(
+                update(SimulationRun)
+                .where(SimulationRun.status.in_(ACTIVE_STATUSES))
+                .values(status="aborted", error=ABORTED_MESSAGE, finished_at=utcnow())
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def launch(self, handle: RunHandle) -> None:
+        """Start the run's thread (call once its row is committed)."""
+        thread = threading.Thread(target=self._run, args=(handle,), name=f"simulation-run-{handle.run_id}", daemon=True)
+        handle.thread = thread
+        with self._lock:
+            self._runs[handle.run_id] = handle
+        thread.start()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop every active run, wait for its final write, and restore the switch interval."""
+        handles = self.active()
+        for handle in handles:
+            handle.aborting = True
+            handle.sim.stop_requested = True
+        deadline = time.monotonic() + timeout
+        for handle in handles:
+            if handle.thread is not None:
+                handle.thread.join(max(0.0, deadline - time.monotonic()))
+        if self._saved_switch_interval is not None:
+            sys.setswitchinterval(self._saved_switch_interval)
+            self._saved_switch_interval = None
+
+    # ------------------------------------------------------------------ the run thread
+
+    def _write(self, run_id: int, values: dict[str, Any], telemetry: dict[str, Any] | None = None) -> None:
+        with get_session_factory(self.database_url)() as session, session.begin():
+            session.execute(update(SimulationRun).where(SimulationRun.id == run_id).values(**values))
+            if telemetry is not None:
+                session.execute(insert(RunTelemetry).values(run_id=run_id, **telemetry))
+
+    def _run(self, handle: RunHandle) -> None:
+        sim = handle.sim
+        try:
+            handle.started_at = utcnow()
+            handle._t0 = time.perf_counter()
+            handle.status = "running"
+            self._write(handle.run_id, handle.counters())
+            sim.run(
+                duration=handle.duration,
+                clock=handle.clock,
+                on_tick=self._ticker(handle),
+                progress_every=self.check_every,
+            )
+            end = handle.end_tick
+            if end is not None and sim.tick >= end:
+                handle.status = "completed"
+            elif handle.aborting:
+                handle.status, handle.error = "aborted", ABORTED_MESSAGE
+            else:
+                handle.status = "stopped"
+        except RunError as exc:
+            handle.status, handle.error = "failed", exc.message
+        except Exception as exc:  # never let a run thread die without recording why
+            logger.exception("simulation run %s failed", handle.run_id)
+            handle.status, handle.error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            handle._wall = time.perf_counter() - handle._t0 if handle._t0 else 0.0
+            handle.finished_at = utcnow()
+            try:
+                self._write(
+                    handle.run_id,
+                    {**handle.counters(), "final_values": self._final_values(handle)},
+                    self._telemetry(handle),
+                )
+            except SQLAlchemyError:
+                logger.exception("could not write the end of simulation run %s", handle.run_id)
+            with self._lock:
+                self._runs.pop(handle.run_id, None)
+
+    def _ticker(self, handle: RunHandle) -> Any:
+        """The on_tick hook: bound the recording, write counters now and then, give up the GIL briefly."""
+        sim = handle.sim
+        rec = sim.recording
+        limit = max(1, self.max_recorded_values // max(1, len(rec.ports))) if rec is not None else 0
+        flush_interval, yield_interval = self.flush_interval, self.yield_interval
+        clock = time.perf_counter
+        next_flush = clock() + flush_interval
+        next_yield = clock() + yield_interval
+
+        def on_tick(_sim: Simulator) -> None:
+            nonlocal next_flush, next_yield
+            now = clock()
+            if now >= next_yield:
+                time.sleep(0)  # lets request threads waiting for the GIL take it
+                next_yield = clock() + yield_interval
+            if now >= next_flush:
+                next_flush = now + flush_interval
+                if rec is not None and len(rec.rows) > limit:
+                    del rec.rows[limit:]
+                    del rec.times[limit:]
+                    handle.truncated = True
+                try:
+                    self._write(handle.run_id, handle.counters())
+                except SQLAlchemyError:
+                    logger.warning("could not write progress of simulation run %s", handle.run_id, exc_info=True)
+
+        return on_tick
+
+    @staticmethod
+    def _final_values(handle: RunHandle) -> dict[str, Any]:
+        return {"tick": handle.sim.tick, "values": handle.sim.snapshot(), "forced": handle.sim.forces}
+
+    def _telemetry(self, handle: RunHandle) -> dict[str, Any] | None:
+        rec = handle.sim.recording
+        if rec is None:
+            return None
+        limit = max(1, self.max_recorded_values // max(1, len(rec.ports)))
+        n = min(len(rec.rows), limit)
+        truncated = handle.truncated or len(rec.rows) > limit
+        data = zlib.compress(json.dumps({"times": rec.times[:n], "rows": rec.rows[:n]}).encode(), 6)
+        return {
+            "ports": rec.ports,
+            "every": rec.every,
+            "samples": n,
+            "truncated": truncated,
+            "data": data,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+
+
+def decode_telemetry(data: bytes) -> tuple[list[float], list[list[Any]]]:
+    """The times and rows stored by a finished run."""
+    payload = json.loads(zlib.decompress(data))
+    return payload["times"], payload["rows"]

@@ -1,0 +1,268 @@
+"""Simulation runs: start a stored model, follow, force, change and stop it, read what it recorded.
+
+The stored model becomes a document (``documents.build_document``), the engine parses and compiles it in
+the request (so an invalid model is a 422 listing every problem), and the run's thread starts only once
+its row is committed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app import engine
+from app.core.errors import ConflictError, NotFoundError, UnprocessableError
+from app.db.models import MachineModel
+from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
+from app.schemas.simulations import SimulationStart
+from app.services import documents
+from app.services.common import engine_errors, get_or_404, paginate
+from app.services.run_manager import RunHandle, RunManager, decode_telemetry
+
+STOP_WAIT_SECONDS = 2.0
+
+
+def get_run(session: Session, run_id: int) -> SimulationRun:
+    """The run row, or 404."""
+    run = session.get(SimulationRun, run_id)
+    if run is None:
+        raise NotFoundError(f"simulation run {run_id} not found", [{"id": run_id}])
+    return run
+
+
+def start(session: Session, manager: RunManager, data: SimulationStart) -> SimulationRun:
+    """Check and compile the model, store a pending run, and start ticking once the row is committed."""
+    model = get_or_404(session, MachineModel, data.machine_model_id, "machine_model_id")
+    if data.mode != "sim":
+        raise UnprocessableError(
+            f"mode {data.mode!r} is not available yet; use 'sim'",
+            [{"loc": "mode", "valid": ["sim"]}],
+            code="mode_not_available",
+        )
+    with engine_errors():
+        document = engine.parse_document(documents.build_document(session, model))
+        sim = engine.Simulator(document, dt=data.dt, seed=data.seed)
+    if data.record is not None:
+        with engine_errors("record"):
+            sim.set_recording(data.record.ports, data.record.every)
+    run = SimulationRun(
+        machine_model_id=model.id,
+        model_name=model.name,
+        model_hash=document.digest(),
+        engine_version=engine.ENGINE_VERSION,
+        mode=data.mode,
+        status="pending",
+        dt=sim.dt,
+        duration=data.duration,
+        realtime=data.realtime,
+        time_scale=data.time_scale,
+        seed=data.seed,
+        record=data.record.model_dump() if data.record is not None else None,
+        tick=0,
+        sim_time=0.0,
+        wall_time=0.0,
+        overruns=0,
+        mean_lateness=0.0,
+        max_lateness=0.0,
+    )
+    session.add(run)
+    session.flush()
+    clock = engine.WallClock(data.time_scale) if data.realtime else engine.FastClock()
+    handle = RunHandle(run.id, sim, data.duration, clock)
+    # The thread writes to this row from its own session: it must not start before the row is visible,
+    # and must not start at all if the request's transaction rolls back.
+    event.listen(session, "after_commit", lambda _session: manager.launch(handle), once=True)
+    return run
+
+
+def read(run: SimulationRun, manager: RunManager) -> dict[str, Any]:
+    """The run's fields, with live counters while it is active."""
+    fields = {column.key: getattr(run, column.key) for column in SimulationRun.__table__.columns}
+    handle = manager.get(run.id)
+    if handle is not None:
+        fields.update(handle.counters())
+    wall = fields["wall_time"]
+    fields["real_time_factor"] = fields["sim_time"] / wall if wall > 0 else None
+    return fields
+
+
+def list_(
+    session: Session,
+    limit: int,
+    offset: int,
+    machine_model_id: int | None = None,
+    status: str | None = None,
+) -> tuple[Sequence[SimulationRun], int]:
+    """Runs, newest first, optionally of one model and/or with one status."""
+    stmt = select(SimulationRun).order_by(SimulationRun.id.desc())
+    if machine_model_id is not None:
+        get_or_404(session, MachineModel, machine_model_id, "machine_model_id")
+        stmt = stmt.where(SimulationRun.machine_model_id == machine_model_id)
+    if status is not None:
+        stmt = stmt.where(SimulationRun.status == status)
+    return paginate(session, stmt, limit, offset)
+
+
+def _active(run: SimulationRun, manager: RunManager) -> RunHandle:
+    handle = manager.get(run.id)
+    if handle is None:
+        raise ConflictError(
+            f"simulation run {run.id} is {run.status}, not active",
+            [{"id": run.id, "status": run.status}],
+            code="run_not_active",
+        )
+    return handle
+
+
+def stop(run: SimulationRun, manager: RunManager) -> None:
+    """Ask the run to stop at the next tick boundary and wait briefly for it to finish."""
+    handle = _active(run, manager)
+    handle.sim.stop_requested = True
+    if handle.thread is not None:
+        handle.thread.join(STOP_WAIT_SECONDS)
+
+
+def values(run: SimulationRun, manager: RunManager) -> dict[str, Any]:
+    """Every port's value (live while active, the final ones afterwards); forced ports flagged."""
+    handle = manager.get(run.id)
+    if handle is not None:
+        tick = handle.sim.tick
+        snapshot = handle.sim.snapshot()
+        forced = handle.sim.forces
+        status = handle.status
+    elif run.final_values is not None:
+        tick = run.final_values["tick"]
+        snapshot = run.final_values["values"]
+        forced = run.final_values["forced"]
+        status = run.status
+    else:
+        raise NotFoundError(
+            f"simulation run {run.id} ended ({run.status}) without keeping its values",
+            [{"id": run.id}],
+            code="no_values",
+        )
+    return {
+        "run_id": run.id,
+        "status": status,
+        "tick": tick,
+        "sim_time": tick * run.dt,
+        "values": [{"port": port, "value": value, "forced": port in forced} for port, value in snapshot.items()],
+    }
+
+
+def _port_ref(component: str, port: str) -> str:
+    return f"{component}.{port}"
+
+
+def set_force(run: SimulationRun, manager: RunManager, component: str, port: str, value: Any) -> dict[str, Any]:
+    """Hold a port at a value against every other writer (from the next tick boundary) until released."""
+    handle = _active(run, manager)
+    ref = _port_ref(component, port)
+    with engine_errors():
+        handle.sim.force(ref, value)
+    handle.forces[ref] = value
+    return _force_read(handle, ref, value)
+
+
+def release_force(run: SimulationRun, manager: RunManager, component: str, port: str) -> None:
+    """Release a force from the next tick boundary; 404 if the port is not forced."""
+    handle = _active(run, manager)
+    ref = _port_ref(component, port)
+    if ref not in handle.forces:
+        raise NotFoundError(f"{ref} is not forced", [{"component": component, "port": port}], code="not_forced")
+    # The engine releases only forces already in place; one still waiting for its tick boundary cannot be
+    # withdrawn yet, so say so instead of letting it land after the release.
+    if not handle.sim.release(ref):
+        raise ConflictError(
+            f"the force on {ref} takes effect at the next tick boundary; release it after that",
+            [{"component": component, "port": port}],
+            code="force_pending",
+        )
+    handle.forces.pop(ref, None)
+
+
+def _force_read(handle: RunHandle, ref: str, value: Any) -> dict[str, Any]:
+    component, port = ref.split(".", 1)
+    applied = handle.sim.forces
+    return {"component": component, "port": port, "value": value, "applied": ref in applied and applied[ref] == value}
+
+
+def list_forces(run: SimulationRun, manager: RunManager) -> list[dict[str, Any]]:
+    """Forces requested on an active run, or those in place when it ended."""
+    handle = manager.get(run.id)
+    if handle is not None:
+        return [_force_read(handle, ref, value) for ref, value in sorted(handle.forces.items())]
+    forced = (run.final_values or {}).get("forced", {})
+    return [
+        {"component": ref.split(".", 1)[0], "port": ref.split(".", 1)[1], "value": value, "applied": True}
+        for ref, value in sorted(forced.items())
+    ]
+
+
+def set_parameter(run: SimulationRun, manager: RunManager, component: str, name: str, value: Any) -> None:
+    """Change one parameter of a component of an active run; applies at the next tick boundary."""
+    handle = _active(run, manager)
+    with engine_errors():
+        handle.sim.set_parameter(component, name, value)
+
+
+def telemetry(session: Session, run: SimulationRun, manager: RunManager) -> dict[str, Any]:
+    """The samples recorded so far (active run) or stored when the run ended."""
+    handle = manager.get(run.id)
+    if handle is not None and handle.sim.recording is not None:
+        rec = handle.sim.recording
+        n = len(rec.rows)  # rows are appended after times: take the rows' length first
+        rows, times = rec.rows[:n], rec.times[:n]
+        ports, every, truncated = rec.ports, rec.every, handle.truncated
+    else:
+        stored = session.scalar(select(RunTelemetry).where(RunTelemetry.run_id == run.id))
+        if stored is None:
+            reason = "records nothing (start it with `record`)" if run.record is None else f"is {run.status}"
+            raise NotFoundError(
+                f"simulation run {run.id} has no telemetry: it {reason}", [{"id": run.id}], code="no_telemetry"
+            )
+        times, rows = decode_telemetry(stored.data)
+        ports, every, truncated = stored.ports, stored.every, stored.truncated
+    series = {port: [row[i] for row in rows] for i, port in enumerate(ports)}
+    return {
+        "run_id": run.id,
+        "ports": ports,
+        "every": every,
+        "samples": len(times),
+        "truncated": truncated,
+        "times": times,
+        "series": series,
+    }
+
+
+def telemetry_csv(data: dict[str, Any]) -> str:
+    """Telemetry as CSV: a ``time`` column, then one column per ``component.port``, one row per sample."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["time", *data["ports"]])
+    columns = [data["series"][port] for port in data["ports"]]
+    for i, t in enumerate(data["times"]):
+        writer.writerow([t, *(column[i] for column in columns)])
+    return out.getvalue()
+
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "get_run",
+    "list_",
+    "list_forces",
+    "read",
+    "release_force",
+    "set_force",
+    "set_parameter",
+    "start",
+    "stop",
+    "telemetry",
+    "telemetry_csv",
+    "values",
+]
