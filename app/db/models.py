@@ -91,3 +91,17 @@ class CommunicationBinding(TimestampedBase):
     data_type: Mapped[str | None] = mapped_column(String(10))
     scale: Mapped[float] = mapped_column(Float, default=1.0)
     offset: Mapped[float] = mapped_column(Float, default=0.0)
+
+# Simulation runs live in their own module; importing it here registers them on the metadata Alembic compares.
+from app.db.runs import RunTelemetry, SimulationRun  # noqa: E402
+
+__all__ = [
+    "CommunicationBinding",
+    "Component",
+    "Connection",
+    "Endpoint",
+    "MachineModel",
+    "Project",
+    "RunTelemetry",
+    "SimulationRun",
+]
