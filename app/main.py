@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 
 from app.api import errors
@@ -14,7 +17,9 @@ from app.api.routes import (
     health,
     machine_models,
     projects,
+    simulations,
 )
+from app.api.simulation_runs import run_manager_lifespan
 from app.core.config import get_settings
 
 API_PREFIX = "/api/v1"
@@ -28,6 +33,7 @@ API_ROUTERS: list[APIRouter] = [
     endpoints.router,
     bindings.router,
     component_types.router,
+    simulations.router,
 ]
 
 DESCRIPTION = """
@@ -40,9 +46,16 @@ Lists are paginated with `limit`/`offset` and return `{"items", "total", "limit"
 """
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start-up and shutdown: the simulation run manager lives as long as the application."""
+    with run_manager_lifespan(app):
+        yield
+
+
 def create_app() -> FastAPI:
     """Build the application (settings are read per request through ``get_settings``)."""
-    app = FastAPI(title=get_settings().app_name, version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title=get_settings().app_name, version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     app.include_router(health.router)
     for router in API_ROUTERS:
