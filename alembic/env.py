@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy import Connection
 
 import app.db.models  # noqa: F401  (registers every table on the metadata)
-from alembic import context
 from app.core.config import get_settings
 from app.db.base import Base
 from app.db.session import make_engine

@@ -30,7 +30,7 @@ def test_endpoint_password_is_never_returned(client: TestClient, project: dict[s
     fetched = client.get(f"/api/v1/endpoints/{created['id']}")
     listed = client.get("/api/v1/endpoints")
     for text in (str(created), fetched.text, listed.text):
-        assert "s3cret" not in text and "password\"" not in text.replace("has_password", "")
+        assert "s3cret" not in text and 'password"' not in text.replace("has_password", "")
     assert created["has_password"] is True and "password" not in created
 
 
