@@ -14,6 +14,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("app.cli.serve", "migrate the database and serve the API (default)"),
     "simulate": ("app.cli.simulate", "run a model file headless and write telemetry.csv and summary.json"),
+    "test": ("app.cli.test", "run test scenarios; JUnit and HTML reports; exit 0 pass, 1 fail, 2 invalid file"),
 }
 DEFAULT_COMMAND = "serve"
 

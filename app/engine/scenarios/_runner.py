@@ -353,16 +353,22 @@ def _judge(a: AssertionSpec, columns: dict[str, list[Any]], times: list[float], 
         nxt = [n] * (n + 1)
         for k in range(n - 1, -1, -1):
             nxt[k] = k if values[k] else nxt[k + 1]
+        unjudged = 0
         for k in _index_range(a.window, dt, n):
             if not trig[k]:
                 continue
-            res.trigger_times.append(times[k])
             j = nxt[k]
-            res.response_times.append((j - k) * dt if j - k <= width and j < n else None)
+            if j - k > width and k + width >= n:
+                unjudged += 1  # the run ended before the response window closed: not enough to judge
+                continue
+            res.trigger_times.append(times[k])
+            res.response_times.append((j - k) * dt if j - k <= width else None)
         res.expected = f"{a.expr.source} within {a.within:g} s after {a.trigger.source}"
+        note = f"; {unjudged} trigger(s) too close to the end of the run to judge" if unjudged else ""
         if not res.trigger_times:
             res.passed = False
-            res.message = f"the trigger {a.trigger.source} never occurred"
+            res.message = f"the trigger {a.trigger.source} never occurred" + (
+                " early enough to judge" if unjudged else "")
             res.actual = "no trigger"
             return res
         for t0, r in zip(res.trigger_times, res.response_times):
@@ -373,15 +379,14 @@ def _judge(a: AssertionSpec, columns: dict[str, list[Any]], times: list[float], 
                 res.time = times[fail_k]
                 res.values_at_time = _values_at(columns, ports, fail_k)
                 j = nxt[k]
-                late = f"it became true after {(j - k) * dt:g} s" if j < n else "it never became true"
-                cut = " (the run ended first)" if k + width >= n else ""
-                res.actual = f"{late}{cut}"
+                res.actual = f"it became true after {(j - k) * dt:g} s" if j < n else "it never became true"
                 res.message = (f"expected {a.expr.source} within {a.within:g} s after {a.trigger.source} "
                                f"at t={t0:g} s; {res.actual}")
                 return res
         worst = max(r for r in res.response_times if r is not None)
         res.actual = f"slowest response {worst:g} s"
-        res.message = f"{len(res.trigger_times)} trigger(s), slowest response {worst:g} s (limit {a.within:g} s)"
+        res.message = (f"{len(res.trigger_times)} trigger(s), slowest response {worst:g} s (limit {a.within:g} s)"
+                       + note)
         return res
     # at
     assert a.at is not None
