@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 import networkx as nx
 
-from ._exceptions import ModelError
+from ._exceptions import AlgebraicLoopError, GraphError
 from .components import REGISTRY, ComponentType
 from .components._base import PLACEHOLDER, Code
 from .document import ModelDocument
@@ -148,7 +148,9 @@ def compile_model(doc: ModelDocument, dt: float | None = None) -> Plan:
     """Compile a parsed document; ModelError listing every problem if it cannot run."""
     problems = check_model(doc)
     if problems:
-        raise ModelError(f"the model cannot run: {problems[0]['message']}"
+        # The most specific class that covers every problem (both are ModelErrors).
+        error = AlgebraicLoopError if all(p["code"] == "algebraic_loop" for p in problems) else GraphError
+        raise error(f"the model cannot run: {problems[0]['message']}"
                          + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""), problems)
     step = float(dt if dt is not None else doc.dt)
     g, names = _port_graph(doc)
@@ -171,7 +173,8 @@ def compile_model(doc: ModelDocument, dt: float | None = None) -> Plan:
         state_slots = {s: alloc(init[s]) for s in cls.states}
         for p in (*cls.inputs, *cls.outputs):
             port_types[f"{spec.name}.{p.name}"] = p.data_type
-        components.append(CompiledComponent(index, spec.name, cls, dict(spec.parameters), out_slots, in_slots, state_slots))
+        components.append(
+            CompiledComponent(index, spec.name, cls, dict(spec.parameters), out_slots, in_slots, state_slots))
     by_name = {c.name: c for c in components}
     for conn in doc.connections:
         by_name[conn.target].drivers[conn.target_port] = by_name[conn.source].output_slots[conn.source_port]
@@ -220,12 +223,13 @@ class Overrides:
 
     forced: dict[tuple[str, str], int] = field(default_factory=dict)  # port -> index into F
     transforms: dict[tuple[str, str], int] = field(default_factory=dict)  # output port -> index into X
+    own_inputs: set[tuple[str, str]] = field(default_factory=set)  # inputs read from their own slot (faulted)
 
 
 def generate_source(plan: Plan, overrides: Overrides | None = None) -> str:
     """Python source of ``step(v, t)`` for the plan: every output in order, then every state update."""
     ov = overrides or Overrides()
-    own_inputs = set(ov.forced) | set(ov.transforms) | set(plan.bound_inputs)
+    own_inputs = set(ov.forced) | set(ov.transforms) | ov.own_inputs | set(plan.bound_inputs)
     lines = ["def step(v, t):"]
     mappings: list[dict[str, str]] = []
     dt_lit = repr(plan.dt)

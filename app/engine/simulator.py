@@ -69,6 +69,7 @@ class Simulator:
         self._rngs = [random.Random(f"{seed}:{c.name}") for c in self.plan.components]
         self._forces: dict[tuple[str, str], Any] = {}
         self._transforms: dict[tuple[str, str], Callable[[Any, float], Any]] = {}
+        self._base_slots: dict[tuple[str, str], int] = {}  # extra slots: unfaulted values of unconnected inputs
         self._pending: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._dirty = True
@@ -163,9 +164,17 @@ class Simulator:
 
         def apply() -> None:
             self._forces.pop((comp, port), None)
+            self._restore_input(comp, port)
 
         self._schedule(apply)
         return True
+
+    def _restore_input(self, comp: str, port: str) -> None:
+        """An unconnected input's own slot goes back to its given or default value (after a force/fault)."""
+        c = self.plan.by_name[comp]
+        if port in c.input_slots and (comp, port) not in self._forces:
+            slot = c.input_slots[port]
+            self.values[slot] = self.plan.initial_values[slot]
 
     def set_transform(self, ref: str, fn: Callable[[Any, float], Any] | None) -> None:
         """Route a port through ``fn(value, t)`` every tick (faults); None removes it."""
@@ -174,6 +183,7 @@ class Simulator:
         def apply() -> None:
             if fn is None:
                 self._transforms.pop((comp, port), None)
+                self._restore_input(comp, port)
             else:
                 self._transforms[(comp, port)] = fn
 
@@ -213,11 +223,22 @@ class Simulator:
             if key[1] in c.output_slots:
                 ov.transforms[key] = len(transforms)
                 transforms.append(fn)
-        self._input_transforms = [
-            (self.plan.by_name[k[0]].input_slots[k[1]], self.plan.by_name[k[0]].drivers.get(k[1]), fn)
-            for k, fn in self._transforms.items()
-            if k[1] in self.plan.by_name[k[0]].input_slots and k not in self._forces
-        ]
+        # An input's transform reads its driver; an unconnected, unbound input has none, so it reads its
+        # given/default value (reading its own slot would compound the fault every tick).
+        self._input_transforms = []
+        for k, fn in self._transforms.items():
+            c = self.plan.by_name[k[0]]
+            if k[1] not in c.input_slots or k in self._forces:
+                continue
+            slot = c.input_slots[k[1]]
+            driver = c.drivers.get(k[1])
+            if driver is None and k not in self.plan.bound_inputs:
+                if k not in self._base_slots:
+                    self._base_slots[k] = len(self.values)
+                    self.values.append(self.plan.initial_values[slot])
+                driver = self._base_slots[k]
+            self._input_transforms.append((slot, driver, fn))
+            ov.own_inputs.add(k)
         self._step = build_step(self.plan, self._rngs, self._forced_values, transforms, ov)
         # Bound reads skip forced ports: a force wins over the PLC.
         self._read_slots = []
