@@ -298,16 +298,23 @@ class Expression:
         return None
 
     def thresholds(self) -> list[float]:
-        """Every numeric constant compared against something: drawn as threshold lines."""
+        """Numeric constants compared directly with a port (drawn as threshold lines next to that port)."""
         found: list[float] = []
+
+        def number(node: Node) -> float | None:
+            if node.kind == "num":
+                return float(node.value)
+            if node.kind == "unary" and node.value == "-" and node.args[0].kind == "num":
+                return -float(node.args[0].value)
+            return None
 
         def walk(node: Node) -> None:
             if node.kind == "binary" and node.value in COMPARISONS:
-                for arg in node.args:
-                    if arg.kind == "num":
-                        found.append(float(arg.value))
-                    elif arg.kind == "unary" and arg.value == "-" and arg.args[0].kind == "num":
-                        found.append(-float(arg.args[0].value))
+                left, right = node.args
+                for side, other in ((left, right), (right, left)):
+                    c = number(other)
+                    if side.kind == "port" and c is not None:
+                        found.append(c)
             for arg in node.args:
                 walk(arg)
 

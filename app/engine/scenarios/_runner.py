@@ -377,6 +377,7 @@ def _judge(a: AssertionSpec, columns: dict[str, list[Any]], times: list[float], 
                 k = quantize(t0, dt)
                 fail_k = min(n - 1, k + width)
                 res.time = times[fail_k]
+                res.window = (t0, t0 + a.within)  # the response window that was missed (shaded in plots)
                 res.values_at_time = _values_at(columns, ports, fail_k)
                 j = nxt[k]
                 res.actual = f"it became true after {(j - k) * dt:g} s" if j < n else "it never became true"
