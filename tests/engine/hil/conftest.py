@@ -98,7 +98,7 @@ def make_plc() -> Iterator[Callable[..., AsyncuaPlc]]:
 @pytest.fixture(scope="module")
 def plc() -> Iterator[AsyncuaPlc]:
     """One PLC peer shared by a module's read/write tests (its namespace is not at index 2)."""
-    peer = AsyncuaPlc("--extra-namespaces", "2").start()
+    peer = AsyncuaPlc("--extra-namespaces", "2", "--bench-tags", "10").start()
     yield peer
     peer.stop()
 

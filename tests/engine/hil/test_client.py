@@ -109,10 +109,7 @@ def test_the_plc_scan_cycle_answers_the_twins_writes(plc: AsyncuaPlc, opened: Ca
     assert wait_for(lambda: io.read() == [7.0])
 
 
-def test_one_read_and_one_write_call_per_tick_without_limits(
-    make_plc: Callable[..., AsyncuaPlc], opened: Callable[..., OpcUaIO]
-) -> None:
-    plc = make_plc("--bench-tags", "10")
+def test_one_read_and_one_write_call_per_tick_without_limits(plc: AsyncuaPlc, opened: Callable[..., OpcUaIO]) -> None:
     reads = [_read(f"r{i}", plc.node_id(f"Bench.Out.{i}")) for i in range(10)]
     writes = [_write(f"w{i}", plc.node_id(f"Bench.In.{i}")) for i in range(10)]
     io = opened(plc, reads, writes)
