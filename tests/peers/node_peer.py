@@ -11,6 +11,7 @@ The peer is an OPC UA implementation we did not write, so it must run in CI: whe
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -18,7 +19,6 @@ import socket
 import subprocess
 import threading
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -139,14 +139,26 @@ class NodePlc:
         self.stop()
 
 
+_shared: NodePlc | None = None
+SHARED_TAGS = 2
+
+
+def shared_node_plc() -> NodePlc:
+    """One peer per test process (node-opcua needs seconds of CPU to start); stopped when the process exits.
+
+    It has ``SHARED_TAGS`` bench pairs. Tests that kill, freeze or heavily load a peer should start their own.
+    """
+    global _shared
+    if _shared is None or _shared.process is None or _shared.process.poll() is not None:
+        _shared = NodePlc(tags=SHARED_TAGS).start()
+        atexit.register(_shared.stop)
+    return _shared
+
+
 @pytest.fixture(scope="module")
-def node_plc() -> Iterator[NodePlc]:
-    """A node-opcua PLC peer for the module; fails (never skips) when it cannot start."""
+def node_plc() -> NodePlc:
+    """The shared node-opcua PLC peer; fails (never skips) when it cannot start."""
     try:
-        peer = NodePlc().start()
+        return shared_node_plc()
     except NodePeerUnavailable as exc:
         pytest.fail(f"node-opcua PLC peer unavailable: {exc}", pytrace=False)
-    try:
-        yield peer
-    finally:
-        peer.stop()

@@ -54,14 +54,13 @@ def test_outputs_are_read_only(node_plc: NodePlc) -> None:  # noqa: F811
         asyncio.run(attempt())
 
 
-def test_bench_tags_are_created_on_request() -> None:
+def test_bench_tags_are_created_on_request(node_plc: NodePlc) -> None:  # noqa: F811
     async def count(url: str) -> int:
         async with Client(url, timeout=5) as client:
             ns = await client.get_namespace_index(node_peer.NAMESPACE)
             return len(await client.get_node(ua.NodeId("PLC.Bench", ns)).get_children())
 
-    with NodePlc(tags=3) as peer:
-        assert asyncio.run(count(peer.url)) == 6
+    assert asyncio.run(count(node_plc.url)) == 2 * node_peer.SHARED_TAGS
 
 
 def test_missing_node_modules_is_reported_with_the_install_command(

@@ -155,6 +155,8 @@ async function main() {
         if (stopping) return;
         stopping = true;
         clearInterval(timer);
+        // A test peer need not linger: give the graceful shutdown a moment, then leave.
+        setTimeout(() => process.exit(0), 300).unref();
         try {
             await server.shutdown(0);
         } finally {

@@ -1,0 +1,303 @@
+"""Commissioning helpers: test an endpoint (who is there, how secure, what limits) and browse its address space.
+
+Both are synchronous (each runs its own event loop) so a service can call them from a worker thread. Failures are
+classified into a short ``reason`` a user can act on:
+
+``refused``            nothing listens on that host/port
+``timeout``            the host did not answer in time (firewall, frozen server, wrong port)
+``host_not_found``     the host name does not resolve
+``certificate``        the server rejected our certificate (trust it on the server) or its own is unusable
+``bad_credentials``    user name / password (or anonymous login) rejected
+``security_mismatch``  the server offers no endpoint with the requested security policy and mode
+``invalid_config``     the endpoint's settings are not a usable combination
+``unknown_node``       (browse) the node to browse does not exist, or its namespace URI is not on the server
+``error``              anything else; ``message`` has the details
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from asyncua import Client, ua
+
+from app.engine._exceptions import PortIOError
+from app.engine.hil.security import SecurityConfigError, configure_security
+from app.engine.io import EndpointSpec
+
+__all__ = ["EndpointError", "browse", "classify_error", "format_node_id", "parse_node_id", "test_endpoint"]
+
+_CREDENTIAL_CODES = {
+    ua.StatusCodes.BadUserAccessDenied,
+    ua.StatusCodes.BadIdentityTokenInvalid,
+    ua.StatusCodes.BadIdentityTokenRejected,
+    ua.StatusCodes.BadUserSignatureInvalid,
+}
+_CERTIFICATE_CODES = {
+    ua.StatusCodes.BadCertificateInvalid,
+    ua.StatusCodes.BadCertificateUntrusted,
+    ua.StatusCodes.BadCertificateTimeInvalid,
+    ua.StatusCodes.BadCertificateIssuerTimeInvalid,
+    ua.StatusCodes.BadCertificateHostNameInvalid,
+    ua.StatusCodes.BadCertificateUriInvalid,
+    ua.StatusCodes.BadCertificateUseNotAllowed,
+    ua.StatusCodes.BadCertificateIssuerUseNotAllowed,
+    ua.StatusCodes.BadCertificateRevoked,
+    ua.StatusCodes.BadCertificateIssuerRevoked,
+    ua.StatusCodes.BadCertificateRevocationUnknown,
+    ua.StatusCodes.BadCertificateChainIncomplete,
+    ua.StatusCodes.BadSecurityChecksFailed,
+    ua.StatusCodes.BadNoValidCertificates,
+}
+_LIMITS = {
+    "max_nodes_per_read": ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead,
+    "max_nodes_per_write": ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerWrite,
+    "max_nodes_per_browse": ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerBrowse,
+}
+_BUILD_INFO = {
+    "product_name": ua.ObjectIds.Server_ServerStatus_BuildInfo_ProductName,
+    "product_uri": ua.ObjectIds.Server_ServerStatus_BuildInfo_ProductUri,
+    "manufacturer_name": ua.ObjectIds.Server_ServerStatus_BuildInfo_ManufacturerName,
+    "software_version": ua.ObjectIds.Server_ServerStatus_BuildInfo_SoftwareVersion,
+    "build_number": ua.ObjectIds.Server_ServerStatus_BuildInfo_BuildNumber,
+}
+_BROWSE_CLASSES = ua.NodeClass.Object | ua.NodeClass.Variable | ua.NodeClass.Method | ua.NodeClass.View
+
+
+class EndpointError(PortIOError):
+    """An endpoint could not be reached or used; ``reason`` is one of the module's reason codes."""
+
+    code = "endpoint_error"
+
+    def __init__(self, endpoint: str, reason: str, message: str) -> None:
+        super().__init__(f"{endpoint}: {message}", [{"endpoint": endpoint, "reason": reason, "message": message}])
+        self.endpoint = endpoint
+        self.reason = reason
+
+
+def classify_error(exc: BaseException, spec: EndpointSpec, timeout: float) -> tuple[str, str]:
+    """``(reason, message)`` for an exception raised while connecting to ``spec``; never includes the password."""
+    where = spec.url
+    if isinstance(exc, EndpointError):
+        return exc.reason, exc.message
+    if isinstance(exc, SecurityConfigError):
+        return "invalid_config", str(exc)
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return "timeout", f"no answer from {where} within {timeout:g} s"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused", f"connection refused by {where}: is the server running and the port right?"
+    if isinstance(exc, socket.gaierror):
+        return "host_not_found", f"cannot resolve the host of {where}: {exc.strerror or exc}"
+    if isinstance(exc, ua.UaStatusCodeError):
+        name = ua.StatusCode(exc.code).name
+        if exc.code in _CREDENTIAL_CODES:
+            who = f"user {spec.username!r}" if spec.username else "anonymous login"
+            return "bad_credentials", f"{where} rejected {who} ({name})"
+        if exc.code in _CERTIFICATE_CODES:
+            return "certificate", f"{where} rejected the security handshake ({name}); trust the client certificate"
+        if exc.code == ua.StatusCodes.BadSecurityPolicyRejected:
+            return "security_mismatch", f"{where} rejected security policy {spec.security_policy} ({name})"
+        return "error", f"{where} answered {name}"
+    if isinstance(exc, ua.UaError) and "No matching endpoints" in str(exc):
+        return (
+            "security_mismatch",
+            f"{where} offers no endpoint with policy {spec.security_policy} and mode {spec.security_mode}",
+        )
+    if isinstance(exc, (ConnectionError, OSError)):
+        return "refused" if isinstance(exc, ConnectionResetError) else "unreachable", f"{where}: {exc}"
+    return "error", f"{where}: {type(exc).__name__}: {exc}"
+
+
+def parse_node_id(text: str, namespaces: list[str]) -> ua.NodeId:
+    """Parse ``ns=2;s=X``, ``nsu=urn:...;s=X`` or ``i=85``; ``nsu`` is resolved against the namespace array."""
+    parsed = ua.NodeId.from_string(text.strip())
+    uri = getattr(parsed, "NamespaceUri", None)
+    if uri:
+        if uri not in namespaces:
+            raise KeyError(f"namespace {uri!r} is not on the server")
+        return ua.NodeId(parsed.Identifier, namespaces.index(uri), parsed.NodeIdType)
+    return ua.NodeId(parsed.Identifier, parsed.NamespaceIndex, parsed.NodeIdType)
+
+
+def format_node_id(node_id: ua.NodeId, namespaces: list[str]) -> str:
+    """``nsu=<uri>;s=...`` for namespaces above 0 (stable across server restarts), ``i=85`` style for namespace 0."""
+    text = node_id.to_string()
+    index = node_id.NamespaceIndex
+    if index == 0 or index >= len(namespaces):
+        return text
+    prefix = f"ns={index};"
+    identifier = text[len(prefix) :] if text.startswith(prefix) else text
+    return f"nsu={namespaces[index]};{identifier}"
+
+
+async def _connect(spec: EndpointSpec, data_dir: Path, timeout: float) -> tuple[Client, str, str]:
+    client = Client(spec.url, timeout=timeout)
+    client.session_timeout = 60_000
+    policy, mode = await asyncio.wait_for(configure_security(client, spec, data_dir), timeout)
+    await asyncio.wait_for(client.connect(), timeout)
+    return client, policy, mode
+
+
+async def _read(client: Client, node_ids: Iterable[ua.NodeId], attribute: ua.AttributeIds) -> list[ua.DataValue]:
+    params = ua.ReadParameters()
+    params.TimestampsToReturn = ua.TimestampsToReturn.Neither
+    for node_id in node_ids:
+        params.NodesToRead.append(ua.ReadValueId(NodeId=node_id, AttributeId=attribute))
+    if not params.NodesToRead:
+        return []
+    return await client.uaclient.read(params)
+
+
+def _good_value(dv: ua.DataValue) -> Any:
+    if dv.StatusCode is not None and not dv.StatusCode.is_good():
+        return None
+    return dv.Value.Value if dv.Value is not None else None
+
+
+async def _describe(spec: EndpointSpec, data_dir: Path, timeout: float) -> dict[str, Any]:
+    started = time.perf_counter()
+    client, policy, mode = await _connect(spec, data_dir, timeout)
+    try:
+        connected_ms = (time.perf_counter() - started) * 1000
+        ids = [ua.NodeId(i) for i in (*_BUILD_INFO.values(), *_LIMITS.values(), ua.ObjectIds.Server_NamespaceArray)]
+        values = [_good_value(dv) for dv in await _read(client, ids, ua.AttributeIds.Value)]
+        build = dict(zip(_BUILD_INFO, values[: len(_BUILD_INFO)]))
+        limits = {k: (int(v) if v else None) for k, v in zip(_LIMITS, values[len(_BUILD_INFO) : -1])}
+        namespaces = list(values[-1] or [])
+    finally:
+        try:
+            await asyncio.wait_for(client.disconnect(), timeout)
+        except Exception:  # noqa: BLE001 - the answer is already in hand
+            pass
+    return {
+        "ok": True,
+        "endpoint": spec.name,
+        "url": spec.url,
+        "server": build,
+        "security": {"policy": policy, "mode": mode, "user": spec.username or "anonymous"},
+        "namespaces": namespaces,
+        "operation_limits": limits,
+        "connect_ms": round(connected_ms, 1),
+    }
+
+
+def test_endpoint(spec: EndpointSpec, data_dir: Path, timeout: float = 5.0) -> dict[str, Any]:
+    """Connect to ``spec`` and report server product/version, security, namespaces and operation limits.
+
+    Never raises for connection problems: returns ``{"ok": False, "reason": ..., "message": ...}`` instead.
+    """
+    try:
+        return asyncio.run(_describe(spec, Path(data_dir), timeout))
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a readable reason
+        reason, message = classify_error(exc, spec, timeout)
+        return {"ok": False, "endpoint": spec.name, "url": spec.url, "reason": reason, "message": message}
+
+
+test_endpoint.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
+
+
+async def _browse_references(client: Client, node_id: ua.NodeId) -> list[ua.ReferenceDescription]:
+    description = ua.BrowseDescription()
+    description.NodeId = node_id
+    description.BrowseDirection = ua.BrowseDirection.Forward
+    description.ReferenceTypeId = ua.NodeId(ua.ObjectIds.HierarchicalReferences)
+    description.IncludeSubtypes = True
+    description.NodeClassMask = int(_BROWSE_CLASSES)
+    description.ResultMask = int(ua.BrowseResultMask.All)
+    params = ua.BrowseParameters()
+    params.NodesToBrowse.append(description)
+    (result,) = await client.uaclient.browse(params)
+    if result.StatusCode is not None and not result.StatusCode.is_good():
+        raise EndpointError("", "unknown_node", f"cannot browse {node_id.to_string()}: {result.StatusCode.name}")
+    references = list(result.References)
+    continuation = result.ContinuationPoint
+    while continuation:
+        next_params = ua.BrowseNextParameters()
+        next_params.ContinuationPoints = [continuation]
+        (result,) = await client.uaclient.browse_next(next_params)
+        references.extend(result.References)
+        continuation = result.ContinuationPoint
+    return references
+
+
+async def _data_type_names(client: Client, type_ids: set[ua.NodeId]) -> dict[ua.NodeId, str]:
+    names: dict[ua.NodeId, str] = {}
+    unknown = []
+    for type_id in type_ids:
+        if (
+            type_id.NamespaceIndex == 0
+            and isinstance(type_id.Identifier, int)
+            and type_id.Identifier in ua.ObjectIdNames
+        ):
+            names[type_id] = ua.ObjectIdNames[type_id.Identifier]
+        else:
+            unknown.append(type_id)
+    for type_id, dv in zip(unknown, await _read(client, unknown, ua.AttributeIds.BrowseName)):
+        value = _good_value(dv)
+        names[type_id] = value.Name if value is not None else type_id.to_string()
+    return names
+
+
+async def _browse(spec: EndpointSpec, data_dir: Path, node_id: str | None, timeout: float) -> list[dict[str, Any]]:
+    client, _, _ = await _connect(spec, data_dir, timeout)
+    try:
+        namespaces = await client.get_namespace_array()
+        if node_id is None:
+            parent = ua.NodeId(ua.ObjectIds.ObjectsFolder)
+        else:
+            try:
+                parent = parse_node_id(node_id, namespaces)
+            except (KeyError, ValueError, ua.UaError) as exc:
+                raise EndpointError(spec.name, "unknown_node", f"cannot use node id {node_id!r}: {exc}") from exc
+        try:
+            references = await _browse_references(client, parent)
+        except EndpointError as exc:
+            raise EndpointError(spec.name, exc.reason, exc.message) from exc
+        variables = [r.NodeId for r in references if r.NodeClass == ua.NodeClass.Variable]
+        data_types = [_good_value(dv) for dv in await _read(client, variables, ua.AttributeIds.DataType)]
+        user_access = [_good_value(dv) for dv in await _read(client, variables, ua.AttributeIds.UserAccessLevel)]
+        type_names = await _data_type_names(client, {t for t in data_types if isinstance(t, ua.NodeId)})
+        per_variable = {v: (dtype, access) for v, dtype, access in zip(variables, data_types, user_access, strict=True)}
+        children = []
+        for ref in references:
+            child: dict[str, Any] = {
+                "node_id": format_node_id(ref.NodeId, namespaces),
+                "browse_name": ref.BrowseName.Name,
+                "display_name": ref.DisplayName.Text,
+                "node_class": ref.NodeClass.name,
+                "data_type": None,
+                "readable": None,
+                "writable": None,
+            }
+            if ref.NodeClass == ua.NodeClass.Variable:
+                dtype, access = per_variable.get(ref.NodeId, (None, None))
+                child["data_type"] = type_names.get(dtype) if dtype is not None else None
+                if access is not None:
+                    child["readable"] = bool(access & ua.AccessLevel.CurrentRead.mask)
+                    child["writable"] = bool(access & ua.AccessLevel.CurrentWrite.mask)
+            children.append(child)
+        return children
+    finally:
+        try:
+            await asyncio.wait_for(client.disconnect(), timeout)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def browse(
+    spec: EndpointSpec, data_dir: Path, node_id: str | None = None, timeout: float = 5.0
+) -> list[dict[str, Any]]:
+    """Children of ``node_id`` (default: the Objects folder) with ids in ``nsu=`` form, types and access.
+
+    Raises ``EndpointError`` (``.reason`` as in the module docstring) when the endpoint or node cannot be used.
+    """
+    try:
+        return asyncio.run(_browse(spec, Path(data_dir), node_id, timeout))
+    except EndpointError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        reason, message = classify_error(exc, spec, timeout)
+        raise EndpointError(spec.name, reason, message) from exc
