@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +18,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     app_name: str = "Digital Twin Platform"
     sql_echo: bool = False
+    # Simulation runs tick in threads of this process (see ARCHITECTURE.md, "Simulation runs").
+    run_switch_interval: float = Field(0.001, ge=0, description="GIL switch interval while runs tick; 0 = keep")
+    run_yield_interval: float = Field(0.002, ge=0, description="a fast run gives up the GIL this often; 0 = never")
 
 
 @lru_cache
