@@ -132,6 +132,9 @@ def run_scenario(
     wanted: list[str] = []
     for a in scenario.assertions:
         wanted.extend(p for p in a.ports() if p not in wanted)
+    for s in scenario.stimuli:
+        if s.action in ("set", "force") and s.target not in wanted:
+            wanted.append(s.target)
     for f in scenario.faults:
         port = f.target if "." in f.target else f"{f.target}.current" if f.type == "motor_failure" else None
         if port is not None and port not in wanted:
@@ -358,11 +361,12 @@ def _judge(a: AssertionSpec, columns: dict[str, list[Any]], times: list[float], 
             if not trig[k]:
                 continue
             j = nxt[k]
-            if j - k > width and k + width >= n:
+            responded = j < n and j - k <= width
+            if not responded and k + width >= n:
                 unjudged += 1  # the run ended before the response window closed: not enough to judge
                 continue
             res.trigger_times.append(times[k])
-            res.response_times.append((j - k) * dt if j - k <= width else None)
+            res.response_times.append((j - k) * dt if responded else None)
         res.expected = f"{a.expr.source} within {a.within:g} s after {a.trigger.source}"
         note = f"; {unjudged} trigger(s) too close to the end of the run to judge" if unjudged else ""
         if not res.trigger_times:
