@@ -32,18 +32,22 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 class PageParams:
-    """``limit``/``offset`` query parameters shared by every list route."""
+    """``limit``/``offset`` of one list request."""
 
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=1000, description="page size")] = 50,
-        offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
-    ) -> None:
+    def __init__(self, limit: int, offset: int) -> None:
         self.limit = limit
         self.offset = offset
 
 
-PageDep = Annotated[PageParams, Depends()]
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=1000, description="page size")] = 50,
+    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+) -> PageParams:
+    # async on purpose: a trivial dependency should not cost a hop through the threadpool.
+    return PageParams(limit, offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def load_project(project_id: int, session: SessionDep) -> Project:
