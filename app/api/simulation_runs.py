@@ -26,7 +26,12 @@ def _settings(app: FastAPI) -> Settings:
 @contextmanager
 def run_manager_lifespan(app: FastAPI) -> Iterator[RunManager]:
     """Create the run manager for the application's lifetime; stop every run at shutdown."""
-    manager = RunManager(_settings(app).database_url)
+    settings = _settings(app)
+    manager = RunManager(
+        settings.database_url,
+        yield_interval=settings.run_yield_interval,
+        switch_interval=settings.run_switch_interval,
+    )
     try:
         aborted = manager.abort_leftovers()
         if aborted:

@@ -6,7 +6,7 @@ ends. Requests read live counters from the manager while a run is active and fro
 
 The tick loop holds the GIL; to keep the API responsive the thread gives it up every ``yield_interval``
 seconds of ticking (``time.sleep(0)`` from the ``on_tick`` hook) and the process switch interval is
-lowered (see ARCHITECTURE.md, "Simulation runs").
+lowered while any run is active (see ARCHITECTURE.md, "Simulation runs").
 """
 
 from __future__ import annotations
@@ -88,20 +88,18 @@ class RunManager:
         flush_interval: float = 1.0,
         check_every: int = 16,
         yield_interval: float = 0.002,
-        switch_interval: float | None = 0.001,
+        switch_interval: float = 0.001,
         max_recorded_values: int = 20_000_000,
     ) -> None:
         self.database_url = database_url
         self.flush_interval = flush_interval
         self.check_every = check_every
         self.yield_interval = yield_interval
+        self.switch_interval = switch_interval
         self.max_recorded_values = max_recorded_values
         self._runs: dict[int, RunHandle] = {}
         self._lock = threading.Lock()
         self._saved_switch_interval: float | None = None
-        if switch_interval is not None:
-            self._saved_switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(switch_interval)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -129,11 +127,21 @@ class RunManager:
         thread = threading.Thread(target=self._run, args=(handle,), name=f"simulation-run-{handle.run_id}", daemon=True)
         handle.thread = thread
         with self._lock:
+            if not self._runs and self.switch_interval > 0 and self._saved_switch_interval is None:
+                self._saved_switch_interval = sys.getswitchinterval()
+                sys.setswitchinterval(self.switch_interval)
             self._runs[handle.run_id] = handle
         thread.start()
 
+    def _forget(self, run_id: int) -> None:
+        with self._lock:
+            self._runs.pop(run_id, None)
+            if not self._runs and self._saved_switch_interval is not None:
+                sys.setswitchinterval(self._saved_switch_interval)
+                self._saved_switch_interval = None
+
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop every active run, wait for its final write, and restore the switch interval."""
+        """Stop every active run and wait for its final write."""
         handles = self.active()
         for handle in handles:
             handle.aborting = True
@@ -142,9 +150,6 @@ class RunManager:
         for handle in handles:
             if handle.thread is not None:
                 handle.thread.join(max(0.0, deadline - time.monotonic()))
-        if self._saved_switch_interval is not None:
-            sys.setswitchinterval(self._saved_switch_interval)
-            self._saved_switch_interval = None
 
     # ------------------------------------------------------------------ the run thread
 
@@ -190,8 +195,7 @@ class RunManager:
                 )
             except SQLAlchemyError:
                 logger.exception("could not write the end of simulation run %s", handle.run_id)
-            with self._lock:
-                self._runs.pop(handle.run_id, None)
+            self._forget(handle.run_id)
 
     def _ticker(self, handle: RunHandle) -> Any:
         """The on_tick hook: bound the recording, write counters now and then, give up the GIL briefly."""
@@ -206,7 +210,7 @@ class RunManager:
         def on_tick(_sim: Simulator) -> None:
             nonlocal next_flush, next_yield
             now = clock()
-            if now >= next_yield:
+            if yield_interval and now >= next_yield:
                 time.sleep(0)  # lets request threads waiting for the GIL take it
                 next_yield = clock() + yield_interval
             if now >= next_flush:
