@@ -42,11 +42,18 @@ def paginate(session: Session, stmt: Select[Any], limit: int, offset: int) -> tu
     return items, total
 
 
+def _located(problem: dict[str, Any], loc: str | None) -> dict[str, Any]:
+    if not loc or "loc" in problem:
+        return problem
+    field = problem.get("field") or problem.get("port")
+    return {"loc": f"{loc}.{field}" if field else loc, **problem}
+
+
 @contextmanager
 def engine_errors(loc: str | None = None) -> Iterator[None]:
     """Turn an engine ModelError into a 422 whose details are the engine's problems (located at ``loc``)."""
     try:
         yield
     except ModelError as exc:
-        details = [({"loc": loc, **p} if loc and "loc" not in p else p) for p in exc.problems]
+        details = [_located(problem, loc) for problem in exc.problems]
         raise UnprocessableError(exc.message, details, code=exc.code) from exc

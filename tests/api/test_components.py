@@ -27,6 +27,7 @@ def test_parameter_out_of_bounds_is_422_naming_field_and_bound(client: TestClien
     )
     problem = error["details"][0]
     assert problem["field"] == "time" and problem["bound"] == {"minimum": 0.0}
+    assert problem["loc"] == "parameters.time"
 
 
 def test_unknown_parameter_is_422(client: TestClient, model: dict[str, Any]) -> None:
