@@ -22,7 +22,9 @@ PASSWORD = "pr0be-pa55word"
 
 @pytest.fixture(scope="module")
 def peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecurePeer]:
-    with SecurePeer(tmp_path_factory.mktemp("pki"), users={"operator": PASSWORD}) as server:
+    # No Basic256Sha256/Sign endpoint, so a mismatch can be shown without a second server.
+    policies = [ua.SecurityPolicyType.NoSecurity, ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt]
+    with SecurePeer(tmp_path_factory.mktemp("pki"), policies=policies, users={"operator": PASSWORD}) as server:
         yield server
 
 
@@ -90,7 +92,7 @@ def test_endpoint_reports_the_security_used(peer: SecurePeer, data_dir: Path) ->
 
 def test_bad_password_is_reported_as_bad_credentials(peer: SecurePeer, data_dir: Path) -> None:
     spec = spec_for(
-        peer.url, security_policy="Basic256Sha256", security_mode="Sign", username="operator", password="x1"
+        peer.url, security_policy="Basic256Sha256", security_mode="SignAndEncrypt", username="operator", password="x1"
     )
     result = test_endpoint(spec, data_dir)
     assert (result["ok"], result["reason"]) == (False, "bad_credentials")
@@ -115,17 +117,17 @@ def test_unresolvable_host_is_reported(data_dir: Path) -> None:
 def test_rejected_client_certificate_is_reported_as_certificate(peer: SecurePeer, data_dir: Path) -> None:
     peer.reject_client_certificates = True
     try:
-        result = test_endpoint(spec_for(peer.url, security_policy="Basic256Sha256", security_mode="Sign"), data_dir)
+        spec = spec_for(peer.url, security_policy="Basic256Sha256", security_mode="SignAndEncrypt")
+        result = test_endpoint(spec, data_dir)
     finally:
         peer.reject_client_certificates = False
     assert (result["ok"], result["reason"]) == (False, "certificate")
 
 
-def test_missing_security_endpoint_is_reported_as_mismatch(tmp_path: Path, data_dir: Path) -> None:
-    with SecurePeer(tmp_path, policies=[ua.SecurityPolicyType.NoSecurity]) as plain:
-        spec = spec_for(plain.url, security_policy="Basic256Sha256", security_mode="SignAndEncrypt")
-        result = test_endpoint(spec, data_dir)
+def test_missing_security_endpoint_is_reported_as_mismatch(peer: SecurePeer, data_dir: Path) -> None:
+    result = test_endpoint(spec_for(peer.url, security_policy="Basic256Sha256", security_mode="Sign"), data_dir)
     assert (result["ok"], result["reason"]) == (False, "security_mismatch")
+    assert "Sign" in result["message"]
 
 
 def test_unusable_settings_are_reported_as_invalid_config(peer: SecurePeer, data_dir: Path) -> None:

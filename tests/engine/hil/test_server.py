@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from asyncua import Client, ua
 
+from app.engine.hil.probe import browse
 from app.engine.hil.server import TWIN_NAMESPACE_URI, PortDescriptor, TwinServer, TwinServerError
+from app.engine.io import EndpointSpec
 from tests.peers.asyncua_secure import free_port
 
 pytestmark = pytest.mark.timeout(60)
@@ -256,3 +259,15 @@ def test_port_in_use_fails_to_start(twin: TwinServer) -> None:
 def test_bad_descriptors_are_refused(descriptor: PortDescriptor) -> None:
     with pytest.raises(ValueError):
         TwinServer("m", [descriptor])
+
+
+def test_browse_shows_the_served_tree_with_types_and_access(twin: TwinServer, tmp_path: Path) -> None:
+    spec = EndpointSpec(name="twin", url=twin.url)
+    top = {c["browse_name"]: c for c in browse(spec, tmp_path)}
+    assert top["heated_tank"]["node_id"] == f"nsu={TWIN_NAMESPACE_URI};s=model:heated_tank"
+    components = {c["browse_name"] for c in browse(spec, tmp_path, top["heated_tank"]["node_id"])}
+    assert components == {"heater", "valve", "counter"}
+    ports = {c["browse_name"]: c for c in browse(spec, tmp_path, f"nsu={TWIN_NAMESPACE_URI};s=heater")}
+    assert ports["power"]["node_id"] == f"nsu={TWIN_NAMESPACE_URI};s=heater.power"
+    assert (ports["power"]["data_type"], ports["power"]["writable"]) == ("Double", True)
+    assert (ports["temperature"]["data_type"], ports["temperature"]["writable"]) == ("Double", False)
