@@ -89,9 +89,6 @@ class ActiveFault:
         self.active = False
         self.after_tick: Callable[[Simulator], None] | None = None
         self._restore: Callable[[], None] | None = None
-        self._base_slot: int | None = None  # an undriven input: its own slot holds the raw value
-        self._base: Any = None
-        self._last_out: Any = None
 
     # -------------------------------------------------------------- port faults
 
@@ -143,25 +140,6 @@ class ActiveFault:
             return hold
         raise ValueError(f"not a port fault: {kind}")
 
-    def _guard_undriven(self, fn: Transform) -> Transform:
-        """Undriven inputs are transformed in place each tick: keep the raw value apart so effects don't pile up."""
-
-        def guarded(v: Any, t: float) -> Any:
-            if v is not self._last_out:
-                self._base = v  # someone (a stimulus, the PortIO) wrote a fresh raw value
-            out = fn(self._base, t)
-            if out is self._base:
-                out = _copy(out)
-            self._last_out = out
-            return out
-
-        return guarded
-
-    def set_raw(self, value: Any) -> None:
-        """A stimulus wrote an undriven faulted input: that is the new raw value."""
-        if self._base_slot is not None:
-            self._base = value
-
     # -------------------------------------------------------------- switching
 
     def start(self) -> None:
@@ -172,17 +150,8 @@ class ActiveFault:
         if spec.type in ("motor_failure", "jam", "leak"):
             self._start_component()
             return
-        comp, port = spec.target.split(".")
-        c = sim.plan.by_name[comp]
         dtype = sim.plan.port_types[spec.target]
-        fn = self._port_transform(dtype, sim.time)
-        undriven = port in c.input_slots and (port not in c.drivers or (comp, port) in sim.plan.bound_inputs)
-        if undriven:
-            self._base_slot = c.input_slots[port]
-            self._base = sim.values[self._base_slot]
-            self._last_out = object()
-            fn = self._guard_undriven(fn)
-        sim.set_transform(spec.target, fn)
+        sim.set_transform(spec.target, self._port_transform(dtype, sim.time))
 
     def _start_component(self) -> None:
         sim, spec, o = self.sim, self.spec, self.spec.options
@@ -217,16 +186,6 @@ class ActiveFault:
             self._restore = None
             return
         self.sim.set_transform(self.spec.target, None)
-        if self._base_slot is not None:
-            self.sim.values[self._base_slot] = self._base  # the raw value comes back with the fault gone
-            self._base_slot = None
-
-
-def _copy(value: Any) -> Any:
-    """A value equal to ``value`` but a distinct object when possible (floats), for the identity check."""
-    if isinstance(value, float):
-        return value * 1.0  # a new float object, sign of zero kept
-    return value
 
 
 def make_fault(spec: FaultSpec, sim: Simulator) -> ActiveFault:

@@ -203,9 +203,6 @@ def _advance(sim: Simulator, tick: int, clock: Any, faults: list[ActiveFault]) -
 def _timeline(scenario: Scenario, sim: Simulator, faults: list[ActiveFault], periods: list[Any],
               dt: float) -> list[_Event]:
     events: list[_Event] = []
-    by_port: dict[str, list[ActiveFault]] = {}
-    for f in faults:
-        by_port.setdefault(f.spec.target, []).append(f)
     for s in scenario.stimuli:
         start = quantize(s.at, dt)
         end = quantize(s.at + s.duration, dt) if s.duration is not None else None
@@ -231,32 +228,39 @@ def _timeline(scenario: Scenario, sim: Simulator, faults: list[ActiveFault], per
             events.append(_Event(start, 1, s.index, set_param))
             if end is not None:
                 events.append(_Event(end, 0, s.index, restore))
-        else:  # set: write the undriven input's own slot, as a PLC output would
+        else:  # set: change the given value of an unconnected input, as a PLC output would
             comp, _, port = s.target.partition(".")
-            slot = sim.plan.by_name[comp].input_slots[port]
-            dtype = sim.plan.port_types[s.target]
+            value = _cast(sim.plan.port_types[s.target], s.value)
             held: dict[str, Any] = {}
 
-            def write(value: Any, slot: int = slot, ref: str = s.target) -> None:
-                for f in by_port.get(ref, []):
-                    if f.active:
-                        f.set_raw(value)
-                sim.values[slot] = value
-
-            def set_value(v: Any = _cast(dtype, s.value), slot: int = slot, ref: str = s.target,
-                          held: dict[str, Any] = held, write: Callable[[Any], None] = write) -> None:
-                active = [f for f in by_port.get(ref, []) if f.active and f._base_slot is not None]
-                held["value"] = active[0]._base if active else sim.values[slot]
-                write(v)
+            def set_value(c: str = comp, p: str = port, v: Any = value, held: dict[str, Any] = held) -> None:
+                held["value"] = set_input(sim, c, p, v)
 
             events.append(_Event(start, 1, s.index, set_value))
             if end is not None:
-                events.append(_Event(end, 0, s.index, lambda held=held, write=write: write(held["value"])))
+                events.append(_Event(end, 0, s.index, lambda c=comp, p=port, held=held: set_input(sim, c, p,
+                                                                                                   held["value"])))
     for p in periods:
         fault = faults[p.fault]
         events.append(_Event(p.start_tick, 3, p.fault, fault.start))
         events.append(_Event(p.end_tick, 2, p.fault, fault.stop))
     return events
+
+
+def set_input(sim: Simulator, comp: str, port: str, value: Any) -> Any:
+    """Give an unconnected input a new value between ticks; returns the value it had been given before."""
+    c = sim.plan.by_name[comp]
+    slot = c.input_slots[port]
+    previous = sim.plan.initial_values[slot]
+    # The plan's initial value is the input's "given" value: the engine restores it when a force or a
+    # fault on the input ends, and an input fault transforms it (through a base slot) every tick.
+    sim.plan.initial_values[slot] = value
+    if (comp, port) not in {tuple(k.split(".")) for k in sim.forces}:
+        sim.values[slot] = value
+    base = getattr(sim, "_base_slots", {}).get((comp, port))
+    if base is not None:
+        sim.values[base] = value
+    return previous
 
 
 def _cast(dtype: str, value: Any) -> Any:

@@ -15,12 +15,14 @@ MODEL: dict[str, Any] = {
     "components": [
         {"name": "ramp", "type": "Ramp", "parameters": {"slope": 1.0}},
         {"name": "gain", "type": "Gain", "parameters": {"k": 1.0}},
+        {"name": "level", "type": "Constant", "parameters": {"value": 2.0}},
+        {"name": "scale", "type": "Gain", "parameters": {"k": 1.0}},
         {"name": "cyl", "type": "Cylinder", "parameters": {"extend_time": 1.0, "retract_time": 1.0}},
         {"name": "valve", "type": "Valve", "parameters": {"max_flow": 0.01, "travel_time": 1.0}},
         {"name": "act", "type": "Actuator", "parameters": {"max_speed": 10.0}},
         {"name": "motor", "type": "Motor", "parameters": {"ramp_time": 1.0}},
     ],
-    "connections": [{"from": "ramp.out", "to": "gain.in"}],
+    "connections": [{"from": "ramp.out", "to": "gain.in"}, {"from": "level.out", "to": "scale.in"}],
     "endpoints": [{"name": "plc", "url": "opc.tcp://127.0.0.1:4840"}],
     "bindings": [
         {"port": "act.setpoint", "endpoint": "plc", "node_id": "ns=2;s=Setpoint", "direction": "read"},
