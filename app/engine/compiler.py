@@ -223,13 +223,14 @@ class Overrides:
 
     forced: dict[tuple[str, str], int] = field(default_factory=dict)  # port -> index into F
     transforms: dict[tuple[str, str], int] = field(default_factory=dict)  # output port -> index into X
-    own_inputs: set[tuple[str, str]] = field(default_factory=set)  # inputs read from their own slot (faulted)
+    input_transforms: dict[tuple[str, str], int] = field(default_factory=dict)  # input port -> index into X
+    input_bases: dict[tuple[str, str], int] = field(default_factory=dict)  # undriven faulted input -> raw slot
 
 
 def generate_source(plan: Plan, overrides: Overrides | None = None) -> str:
     """Python source of ``step(v, t)`` for the plan: every output in order, then every state update."""
     ov = overrides or Overrides()
-    own_inputs = set(ov.forced) | set(ov.transforms) | ov.own_inputs | set(plan.bound_inputs)
+    own_inputs = set(ov.forced) | set(ov.transforms) | set(ov.input_transforms) | set(plan.bound_inputs)
     lines = ["def step(v, t):"]
     mappings: list[dict[str, str]] = []
     dt_lit = repr(plan.dt)
@@ -249,7 +250,19 @@ def generate_source(plan: Plan, overrides: Overrides | None = None) -> str:
         for name, slot in c.output_slots.items():
             m[name] = f"v[{slot}]"
         mappings.append(m)
+    # A faulted input gets its own slot: computed from its driver right after the driver's output (so the
+    # reader sees this tick's value), or, when undriven, from its raw value at the start of the tick (a
+    # separate base slot, else the effect would pile up tick after tick).
     body: list[str] = []
+    after_output: dict[int, list[str]] = {}
+    for (comp, port), j in ov.input_transforms.items():
+        c = plan.by_name[comp]
+        slot = c.input_slots[port]
+        driver = c.drivers.get(port)
+        if driver is None or (comp, port) in plan.bound_inputs:
+            body.append(f"v[{slot}] = _X[{j}](v[{ov.input_bases.get((comp, port), slot)}], t)")
+        else:
+            after_output.setdefault(driver, []).append(f"v[{slot}] = _X[{j}](v[{driver}], t)")
     for comp_index, out in plan.output_order:
         c = plan.components[comp_index]
         body.extend(_render(c.cls.output_code[out], mappings[comp_index], f"_R[{comp_index}]"))
@@ -259,6 +272,7 @@ def generate_source(plan: Plan, overrides: Overrides | None = None) -> str:
             body.append(f"v[{slot}] = _X[{ov.transforms[key]}](v[{slot}], t)")
         if key in ov.forced:
             body.append(f"v[{slot}] = _F[{ov.forced[key]}]")
+        body.extend(after_output.get(slot, ()))
     for c in plan.components:
         if c.cls.update_code:
             body.extend(_render(c.cls.update_code, mappings[c.index], f"_R[{c.index}]"))

@@ -223,22 +223,16 @@ class Simulator:
             if key[1] in c.output_slots:
                 ov.transforms[key] = len(transforms)
                 transforms.append(fn)
-        # An input's transform reads its driver; an unconnected, unbound input has none, so it reads its
-        # given/default value (reading its own slot would compound the fault every tick).
-        self._input_transforms = []
-        for k, fn in self._transforms.items():
-            c = self.plan.by_name[k[0]]
-            if k[1] not in c.input_slots or k in self._forces:
-                continue
-            slot = c.input_slots[k[1]]
-            driver = c.drivers.get(k[1])
-            if driver is None and k not in self.plan.bound_inputs:
-                if k not in self._base_slots:
-                    self._base_slots[k] = len(self.values)
-                    self.values.append(self.plan.initial_values[slot])
-                driver = self._base_slots[k]
-            self._input_transforms.append((slot, driver, fn))
-            ov.own_inputs.add(k)
+        for key, fn in self._transforms.items():
+            c = self.plan.by_name[key[0]]
+            if key[1] in c.input_slots and key not in self._forces:  # a force wins over a fault
+                ov.input_transforms[key] = len(transforms)
+                transforms.append(fn)
+                if key[1] not in c.drivers and key not in self.plan.bound_inputs:
+                    if key not in self._base_slots:  # the input's given value, kept apart from its faulted one
+                        self._base_slots[key] = len(self.values)
+                        self.values.append(self.plan.initial_values[c.input_slots[key[1]]])
+                    ov.input_bases[key] = self._base_slots[key]
         self._step = build_step(self.plan, self._rngs, self._forced_values, transforms, ov)
         # Bound reads skip forced ports: a force wins over the PLC.
         self._read_slots = []
@@ -342,7 +336,6 @@ class Simulator:
                 rec = self.recording
                 rec_get = self._rec_get
                 every = rec.every if rec is not None else 0
-                input_tf = self._input_transforms
                 # Inner loop: no change pending; one generated call per tick.
                 while (end is None or self.tick < end) and not self._pending and not self.stop_requested:
                     k = self.tick
@@ -350,8 +343,6 @@ class Simulator:
                     clock.wait(k)
                     if io is not None:
                         self._exchange_reads()
-                    for slot, driver, fn in input_tf:
-                        values[slot] = fn(values[driver] if driver is not None else values[slot], t)
                     step(values, t)
                     if every and k % every == 0:
                         rec.times.append(t)  # type: ignore[union-attr]

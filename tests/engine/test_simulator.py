@@ -168,6 +168,14 @@ def test_transform_on_a_connected_input_changes_what_the_component_sees() -> Non
     assert (sim.value("g.in"), sim.value("g.out")) == (2.0, 6.0)
 
 
+def test_transform_on_a_connected_input_sees_the_drivers_value_of_the_same_tick() -> None:
+    sim = Simulator(model([comp("r", "Ramp", slope=1.0), comp("g", "Gain", k=2.0)], [("r.out", "g.in")], dt=0.5),
+                    record=["g.out"])
+    sim.set_transform("g.in", lambda v, t: v + 10.0)
+    sim.run(ticks=4)
+    assert [r[0] for r in sim.recording.rows] == [20.0, 21.0, 22.0, 23.0]  # type: ignore[union-attr]
+
+
 def test_transform_on_an_unconnected_input_does_not_compound() -> None:
     sim = Simulator(chain())
     sim.set_transform("s.in2", lambda v, t: v * 2.0)
