@@ -148,6 +148,9 @@ def run_scenario(
     clock = WallClock(1.0) if scenario.realtime else FastClock()
     error = None
     sim.open_io()
+    if io is not None and not any(b.direction == "write" for b in model_doc.bindings):
+        # Engine workaround: with a PortIO but no write bindings the simulator has no getter for writes.
+        sim._write_get = lambda values: ()
     try:
         for tick, group in _grouped(events, last):
             _advance(sim, tick, clock, faults)
