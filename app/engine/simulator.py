@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
 
@@ -83,6 +83,8 @@ class Simulator:
         self._write_scale: list[tuple[float, float]] = []
         self.recording: Recording | None = None
         self._rec_get: Callable[[list[Any]], Any] | None = None
+        self._publish: Callable[[tuple[Any, ...]], None] | None = None
+        self._pub_get: Callable[[list[Any]], Any] | None = None
         if record is not None:
             self.set_recording(record, record_every)
         self.stop_requested = False
@@ -247,7 +249,16 @@ class Simulator:
         if self.recording is not None:
             slots = [self._slot(*p.split(".")) for p in self.recording.ports]
             self._rec_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
+        if self._publish is not None:
+            overridden = set(self._forces) | set(self._transforms)
+            slots = [self.plan.read_slot(*p.split("."), overridden) for p in self.plan.port_names()]
+            self._pub_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
         self._dirty = False
+
+    def set_publisher(self, fn: Callable[[tuple[Any, ...]], None] | None) -> None:
+        """After every tick hand every port's value (``port_names()`` order) to ``fn``; set before ``run``."""
+        self._publish = fn
+        self._dirty = True
 
     def set_recording(self, patterns: Sequence[str] | None, every: int = 1) -> Recording:
         """Record ports matching glob patterns ("*" or "tank.*"); empty or None records every port."""
@@ -263,11 +274,19 @@ class Simulator:
 
     # ------------------------------------------------------------------ I/O
 
+    def _typed(self, b: BindingSpec) -> BindingSpec:
+        # The port's type is what the adapter checks the node against; a scaled binding may legitimately
+        # cross types (float port <-> Int16 raw), so it is checked only if the binding states a type.
+        if b.data_type is not None or b.scale != 1.0 or b.offset != 0.0:
+            return b
+        return replace(b, data_type=self.plan.port_types[b.port])
+
     def open_io(self) -> None:
         if self.io is None:
             return
-        self._io_reads = [b for b in self.plan.doc.bindings if b.direction == "read"]
-        self._io_writes = [b for b in self.plan.doc.bindings if b.direction == "write"]
+        bindings = [self._typed(b) for b in self.plan.doc.bindings]
+        self._io_reads = [b for b in bindings if b.direction == "read"]
+        self._io_writes = [b for b in bindings if b.direction == "write"]
         self._write_scale = [(b.scale, b.offset) for b in self._io_writes]
         self.io.open(self._io_reads, self._io_writes)
         self._dirty = True
@@ -336,6 +355,7 @@ class Simulator:
                 rec = self.recording
                 rec_get = self._rec_get
                 every = rec.every if rec is not None else 0
+                publish, pub_get = self._publish, self._pub_get
                 # Inner loop: no change pending; one generated call per tick.
                 while (end is None or self.tick < end) and not self._pending and not self.stop_requested:
                     k = self.tick
@@ -349,6 +369,8 @@ class Simulator:
                         rec.rows.append(rec_get(values))  # type: ignore[misc]
                     if io is not None:
                         self._exchange_writes()
+                    if publish is not None:
+                        publish(pub_get(values))  # type: ignore[misc]
                     self.tick = k + 1
                     if on_tick is not None and (not progress_every or self.tick % progress_every == 0):
                         on_tick(self)
