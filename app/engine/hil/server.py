@@ -6,10 +6,12 @@ Input ports are writable and a client write is handed to ``on_input_write(compon
 turns it into a force); outputs are read-only and writes to them answer BadNotWritable.
 
 Threading: the asyncua server runs in its own thread and event loop. ``update(values)`` is called by the engine
-thread once per tick and only stores the snapshot and, if no flush is pending, wakes the server loop; the loop
-writes the values that changed through the address space's internal ``write_attribute_value`` (which also feeds
-subscriptions). Snapshots arriving faster than the loop flushes are coalesced: only the newest is written.
-``on_input_write`` runs on the server thread and must be quick and thread-safe.
+thread once per tick and only stores a reference to the snapshot (no lock, no syscall, so the tick never waits on
+the server thread). The server loop picks up the newest snapshot every ``publish_interval`` (5 ms by default), so
+snapshots arriving faster are coalesced, and writes only the values that changed: through the address space's
+internal ``write_attribute_value`` for subscribed nodes (which notifies the monitored items), and by setting the
+stored DataValue directly, as that method does, for unsubscribed ones. ``on_input_write`` runs on the server thread
+and must be quick and thread-safe.
 
 asyncua quirk guarded here: asyncua's server answers a Republish for a sequence number it no longer holds with an
 empty NotificationMessage instead of BadMessageNotAvailable (``SubscriptionService.republish`` /
@@ -44,6 +46,7 @@ _DATA_TYPES = {
 }
 _DEFAULTS = {"bool": False, "int": 0, "float": 0.0}
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_GOOD = ua.StatusCode(ua.StatusCodes.Good)
 _READ = ua.AccessLevel.CurrentRead.mask
 _READ_WRITE = ua.AccessLevel.CurrentRead.mask | ua.AccessLevel.CurrentWrite.mask
 
@@ -74,6 +77,20 @@ def _coerce(data_type: str, value: Any) -> Any:
     return bool(value)
 
 
+def _object_item(node_id: ua.NodeId, name: str, ns: int, parent: ua.NodeId, reference: int) -> ua.AddNodesItem:
+    attrs = ua.ObjectAttributes()
+    attrs.DisplayName = ua.LocalizedText(name)
+    item = ua.AddNodesItem()
+    item.RequestedNewNodeId = node_id
+    item.BrowseName = ua.QualifiedName(name, ns)
+    item.NodeClass = ua.NodeClass.Object
+    item.ParentNodeId = parent
+    item.ReferenceTypeId = ua.NodeId(reference)
+    item.TypeDefinition = ua.NodeId(ua.ObjectIds.BaseObjectType)
+    item.NodeAttributes = attrs
+    return item
+
+
 class _AlwaysUser:
     """Every session is a plain user: nobody gets the admin role that bypasses access levels."""
 
@@ -92,6 +109,7 @@ class TwinServer:
         on_input_write: InputWriteCallback | None = None,
         namespace_uri: str = TWIN_NAMESPACE_URI,
         host: str = "127.0.0.1",
+        publish_interval: float = 0.005,
     ) -> None:
         for d in ports:
             if d.direction not in ("input", "output"):
@@ -104,15 +122,16 @@ class TwinServer:
         self.host = host
         self.namespace_uri = namespace_uri
         self.on_input_write = on_input_write
+        self.publish_interval = publish_interval
         self.url = f"opc.tcp://{host}:{port}"
         self.namespace_index: int | None = None
         self._vtypes = [_VARIANT_TYPES[d.data_type] for d in self.ports]
         self._kinds = [d.data_type for d in self.ports]
         self._node_ids: list[ua.NodeId] = []
         self._index_by_node: dict[ua.NodeId, int] = {}
+        self._attribute_values: list[Any] = []
         self._last: list[Any] = [None] * len(self.ports)
         self._pending: Sequence[Any] | None = None
-        self._flush_scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: Server | None = None
         self._stop_event: asyncio.Event | None = None
@@ -144,18 +163,15 @@ class TwinServer:
             raise TwinServerError(f"twin OPC UA server on {self.url} failed to start: {self._start_error}")
 
     def update(self, values: Sequence[Any]) -> None:
-        """Hand one tick's values (one per port, in ``ports`` order) to the server; never blocks."""
-        loop = self._loop
-        if loop is None:
+        """Hand one tick's values (one per port, in ``ports`` order) to the server; never blocks.
+
+        Only a reference is stored (no copy, no lock, no syscall, so the GIL is not given up here): the caller must
+        pass a fresh sequence each tick rather than mutating the previous one.
+        """
+        if self._loop is None:
             return
         self._pending = values
         self._counters["updates"] += 1
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            try:
-                loop.call_soon_threadsafe(self._schedule_flush)
-            except RuntimeError:  # loop closed while stopping
-                self._flush_scheduled = False
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and join the server thread; safe to call twice."""
@@ -204,24 +220,27 @@ class TwinServer:
         self._server = server
         self._stop_event = asyncio.Event()
         async with server:
+            publisher = asyncio.create_task(self._publish_loop())
             self._loop = asyncio.get_running_loop()
             self._started.set()
             await self._stop_event.wait()
             self._loop = None
+            publisher.cancel()
 
     async def _build(self, server: Server) -> None:
         ns = self.namespace_index
         assert ns is not None
-        model = await server.nodes.objects.add_object(
-            ua.NodeId(f"model:{self.model_name}", ns), ua.QualifiedName(self.model_name, ns)
-        )
-        components: dict[str, Any] = {}
-        items: list[ua.AddNodesItem] = []
+        model_id = ua.NodeId(f"model:{self.model_name}", ns)
+        objects: list[ua.AddNodesItem] = [
+            _object_item(model_id, self.model_name, ns, ua.NodeId(ua.ObjectIds.ObjectsFolder), ua.ObjectIds.Organizes)
+        ]
+        variables: list[ua.AddNodesItem] = []
+        components: set[str] = set()
         for index, d in enumerate(self.ports):
-            parent = components.get(d.component)
-            if parent is None:
-                parent = await model.add_object(ua.NodeId(d.component, ns), ua.QualifiedName(d.component, ns))
-                components[d.component] = parent
+            parent_id = ua.NodeId(d.component, ns)
+            if d.component not in components:
+                components.add(d.component)
+                objects.append(_object_item(parent_id, d.component, ns, model_id, ua.ObjectIds.HasComponent))
             node_id = ua.NodeId(f"{d.component}.{d.port}", ns)
             initial = _coerce(d.data_type, _DEFAULTS[d.data_type] if d.initial is None else d.initial)
             attrs = ua.VariableAttributes()
@@ -238,31 +257,47 @@ class TwinServer:
             item.RequestedNewNodeId = node_id
             item.BrowseName = ua.QualifiedName(d.port, ns)
             item.NodeClass = ua.NodeClass.Variable
-            item.ParentNodeId = parent.nodeid
+            item.ParentNodeId = parent_id
             item.ReferenceTypeId = ua.NodeId(ua.ObjectIds.HasComponent)
             item.TypeDefinition = ua.NodeId(ua.ObjectIds.BaseDataVariableType)
             item.NodeAttributes = attrs
-            items.append(item)
+            variables.append(item)
             self._node_ids.append(node_id)
             self._index_by_node[node_id] = index
             self._last[index] = initial
-        for item, result in zip(items, await server.iserver.isession.add_nodes(items)):
-            if not result.StatusCode.is_good():
-                raise TwinServerError(f"cannot create node {item.RequestedNewNodeId}: {result.StatusCode.name}")
+        # Two batched AddNodes calls (objects first, so parents exist) instead of one call per node.
+        for batch in (objects, variables):
+            for item, result in zip(batch, await server.iserver.isession.add_nodes(batch)):
+                if not result.StatusCode.is_good():
+                    raise TwinServerError(f"cannot create node {item.RequestedNewNodeId}: {result.StatusCode.name}")
+        aspace = server.iserver.aspace
+        self._attribute_values = [aspace[node_id].attributes[ua.AttributeIds.Value] for node_id in self._node_ids]
 
-    def _schedule_flush(self) -> None:
-        asyncio.ensure_future(self._flush())
+    async def _publish_loop(self) -> None:
+        """Write the newest pending snapshot every ``publish_interval`` (older ones are simply overwritten)."""
+        interval = self.publish_interval
+        while True:
+            await asyncio.sleep(interval)
+            if self._pending is not None:
+                try:
+                    await self._flush()
+                except Exception:
+                    _logger.exception("twin OPC UA server: publishing values failed")
 
     async def _flush(self) -> None:
-        # Clear the flag before taking the snapshot: an update racing with us schedules another flush, none is lost.
-        self._flush_scheduled = False
-        values, self._pending = self._pending, None
+        values, self._pending = self._pending, None  # an update landing after this is taken next time
         server = self._server
         if values is None or server is None:
             return
         self._counters["flushes"] += 1
         aspace = server.iserver.aspace
-        last, kinds, vtypes, node_ids = self._last, self._kinds, self._vtypes, self._node_ids
+        last, kinds, vtypes, node_ids, attvals = (
+            self._last,
+            self._kinds,
+            self._vtypes,
+            self._node_ids,
+            self._attribute_values,
+        )
         stamp: datetime | None = None
         written = 0
         for index, value in enumerate(values):
@@ -274,8 +309,16 @@ class TwinServer:
             if stamp is None:
                 stamp = datetime.now(timezone.utc)
             last[index] = value
-            dv = ua.DataValue(ua.Variant(value, vtypes[index]), SourceTimestamp=stamp, ServerTimestamp=stamp)
-            await aspace.write_attribute_value(node_ids[index], ua.AttributeIds.Value, dv)
+            # Positional construction with is_array given skips asyncua's type guessing; GOOD is immutable.
+            dv = ua.DataValue(ua.Variant(value, vtypes[index], None, False), _GOOD, stamp, stamp)
+            attval = attvals[index]
+            if attval.datachange_callbacks or attval.value_setter is not None:
+                # Subscribed: the address space's own write path notifies the monitored items.
+                await aspace.write_attribute_value(node_ids[index], ua.AttributeIds.Value, dv)
+            else:
+                # What write_attribute_value does for an unsubscribed node whose type we already guarantee.
+                attval.value = dv
+                attval.value_callback = None
             written += 1
         self._counters["values_written"] += written
 
