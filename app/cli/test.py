@@ -30,6 +30,8 @@ from app.engine.scenarios import (
 from app.engine.scenarios._report import html_report, junit_xml, telemetry_csv
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+# Parsed model files per process: a directory of scenarios usually shares one model.
+_MODELS: dict[tuple[str, float], ModelDocument] = {}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,8 +74,12 @@ def load_model(scenario: Scenario) -> ModelDocument:
     if path is None:
         raise ScenarioError("model_id names a stored model, which only the API can load; give 'model: FILE' here",
                             [{"loc": "model_id", "message": "only the API can load stored models"}])
+    key = (os.path.abspath(path), os.path.getmtime(path) if os.path.exists(path) else 0.0)
+    if key in _MODELS:
+        return _MODELS[key]
     try:
-        return read_document_file(path)
+        doc = _MODELS[key] = read_document_file(path)
+        return doc
     except SimulationError as exc:
         problems = exc.problems or [{"loc": "", "message": exc.message}]
         located = [{**p, "loc": f"model {path}: {p.get('loc', '')}".rstrip(": ")} for p in problems]

@@ -7,6 +7,7 @@ checks the ports, components and parameters it mentions against the model it wil
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -233,8 +234,13 @@ def _loc(path: Any) -> str:
     return out
 
 
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(scenario_json_schema())
+
+
 def _schema_problems(data: dict[str, Any]) -> list[dict[str, Any]]:
-    validator = jsonschema.Draft202012Validator(scenario_json_schema())
+    validator = _validator()
     problems = []
     for err in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
         message = err.message

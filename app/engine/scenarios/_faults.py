@@ -88,6 +88,8 @@ class ActiveFault:
         self.rng = random.Random(f"{sim.seed}:fault:{spec.index}:values")
         self.active = False
         self.after_tick: Callable[[Simulator], None] | None = None
+        self._fn: Transform | None = None
+        self._installed = False
         self._restore: Callable[[], None] | None = None
 
     # -------------------------------------------------------------- port faults
@@ -142,27 +144,49 @@ class ActiveFault:
 
     # -------------------------------------------------------------- switching
 
+    def _gate(self, v: Any, t: float) -> Any:
+        """The transform installed on the port: the fault's effect while active, the value itself otherwise."""
+        fn = self._fn
+        return fn(v, t) if fn is not None else v
+
+    def install(self) -> None:
+        """Route the faulted port through the fault for the whole run, so switching it needs no recompile."""
+        if self._installed:
+            return
+        self._installed = True
+        if self.spec.type in ("jam", "leak"):
+            return
+        target = f"{self.spec.target}.current" if self.spec.type == "motor_failure" else self.spec.target
+        if self._driven_input():
+            # A transformed connected input is fed from its driver before the tick: keep it off the port
+            # outside fault periods so the model runs unchanged there.
+            self._installed = False
+            return
+        self.sim.set_transform(target, self._gate)
+
+    def _driven_input(self) -> bool:
+        if "." not in self.spec.target:
+            return False
+        comp, port = self.spec.target.split(".")
+        c = self.sim.plan.by_name[comp]
+        return port in c.drivers and (comp, port) not in self.sim.plan.bound_inputs
+
     def start(self) -> None:
+        """Switch the fault on at the next tick boundary."""
         if self.active:
             return
         self.active = True
-        sim, spec = self.sim, self.spec
-        if spec.type in ("motor_failure", "jam", "leak"):
-            self._start_component()
-            return
-        dtype = sim.plan.port_types[spec.target]
-        sim.set_transform(spec.target, self._port_transform(dtype, sim.time))
-
-    def _start_component(self) -> None:
+        self.install()
+        if self._driven_input():
+            self.sim.set_transform(self.spec.target, self._gate)
         sim, spec, o = self.sim, self.spec, self.spec.options
-        c = sim.plan.by_name[spec.target]
         if spec.type == "motor_failure":
             factor = float(o["factor"])
-            sim.set_transform(f"{spec.target}.current", lambda v, t: v * factor)
-            hl = c.state_slots["hl"]
+            self._fn = lambda v, t: v * factor
+            hl = sim.plan.by_name[spec.target].state_slots["hl"]
             sim.values[hl] = max(0.0, sim.values[hl] - float(o["health_drop"]))
-            self._restore = lambda: sim.set_transform(f"{spec.target}.current", None)
         elif spec.type == "jam":
+            c = sim.plan.by_name[spec.target]
             slot = c.state_slots[_POSITION_STATE[c.cls.name]]
             frozen = sim.values[slot]
 
@@ -170,22 +194,33 @@ class ActiveFault:
                 s.values[slot] = frozen
 
             self.after_tick = hold
-            self._restore = lambda: None
-        else:  # leak
-            original = c.params["leak"]
+        elif spec.type == "leak":
+            original = sim.plan.by_name[spec.target].params["leak"]
             sim.set_parameter(spec.target, "leak", float(o["value"]))
             self._restore = lambda: sim.set_parameter(spec.target, "leak", original)
+        else:
+            self._fn = self._port_transform(sim.plan.port_types[spec.target], sim.time)
 
     def stop(self) -> None:
+        """Switch the fault off at the next tick boundary (health lost to a motor failure stays lost)."""
         if not self.active:
             return
         self.active = False
+        self._fn = None
         self.after_tick = None
+        if self._driven_input():
+            self.sim.set_transform(self.spec.target, None)
         if self._restore is not None:
             self._restore()
             self._restore = None
-            return
-        self.sim.set_transform(self.spec.target, None)
+
+    def uninstall(self) -> None:
+        """Take the fault's transform off the port (e.g. when it is cleared from a running simulation)."""
+        self.stop()
+        if self._installed and self.spec.type not in ("jam", "leak"):
+            target = f"{self.spec.target}.current" if self.spec.type == "motor_failure" else self.spec.target
+            self.sim.set_transform(target, None)
+        self._installed = False
 
 
 def make_fault(spec: FaultSpec, sim: Simulator) -> ActiveFault:

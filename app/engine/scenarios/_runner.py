@@ -145,6 +145,8 @@ def run_scenario(
     faults = [ActiveFault(f, sim) for f in scenario.faults]
     periods = [p for f in scenario.faults for p in fault_periods(f, scenario.seed, dt, last)]
     events = _timeline(scenario, sim, faults, periods, dt)
+    for fault in faults:
+        fault.install()
     clock = WallClock(1.0) if scenario.realtime else FastClock()
     error = None
     sim.open_io()
