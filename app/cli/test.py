@@ -22,12 +22,14 @@ from app.engine.scenarios import (
     ScenarioResult,
     Trace,
     check_scenario,
+    html_report,
+    junit_xml,
     load_scenario_file,
     read_trace,
     run_scenario,
+    telemetry_csv,
     write_trace,
 )
-from app.engine.scenarios._report import html_report, junit_xml, telemetry_csv
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 # Parsed model files per process: a directory of scenarios usually shares one model.

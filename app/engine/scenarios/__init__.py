@@ -18,6 +18,7 @@ from ._document import (
 from ._errors import ExpressionError, ScenarioError
 from ._expr import Expression, parse_expression
 from ._faults import ActiveFault, FaultPeriod, fault_periods
+from ._report import html_report, junit_xml, telemetry_csv
 from ._runner import AssertionResult, ScenarioResult, run_scenario
 from ._trace import RecordingIO, Trace, TraceReplayIO, read_trace, trace_from_text, trace_to_text, write_trace
 
@@ -39,12 +40,15 @@ __all__ = [
     "TraceReplayIO",
     "check_scenario",
     "fault_periods",
+    "html_report",
+    "junit_xml",
     "load_scenario_file",
     "parse_expression",
     "parse_scenario",
     "read_trace",
     "run_scenario",
     "scenario_json_schema",
+    "telemetry_csv",
     "trace_from_text",
     "trace_to_text",
     "write_trace",
