@@ -100,8 +100,9 @@ def plot_assertion_png(result: ScenarioResult, a: AssertionResult, dpi: int = 80
         bax = None
         if bools:
             bax = ax.twinx() if floats else ax
-            for p in bools:
-                bax.step(times, [1 if v else 0 for v in columns[p]], where="post", linewidth=1.4, label=p,
+            for i, p in enumerate(bools):  # a small offset per signal keeps coinciding edges apart
+                lift = 0.03 * i
+                bax.step(times, [(1 if v else 0) - lift for v in columns[p]], where="post", linewidth=1.4, label=p,
                          linestyle=":" if floats else "-")
             bax.set_yticks([0, 1], ["false", "true"])
             bax.set_ylim(-0.15, 1.15)
