@@ -111,8 +111,8 @@ def run_file(path: str, replay_path: str | None = None) -> ScenarioResult:
     """Run one scenario file (in this process or a worker); errors while running become an error result."""
     scenario, doc = prepare(path)
     replay: Trace | None = read_trace(replay_path) if replay_path else None
-    io = _hil_io(doc) if scenario.mode == "hil" and replay is None else None
     try:
+        io = _hil_io(doc) if scenario.mode == "hil" and replay is None else None
         return run_scenario(scenario, doc, io=io, replay=replay)
     except ScenarioError:
         raise
