@@ -14,8 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import TimestampedBase, UTCDateTime
 
-RUN_STATUSES = ("pending", "running", "completed", "stopped", "failed", "aborted")
-ACTIVE_STATUSES = ("pending", "running")
+RUN_STATUSES = ("pending", "running", "degraded", "completed", "stopped", "failed", "aborted")
+ACTIVE_STATUSES = ("pending", "running", "degraded")  # degraded: ticking while a PLC connection is lost
 
 
 class SimulationRun(TimestampedBase):
@@ -45,6 +45,8 @@ class SimulationRun(TimestampedBase):
     max_lateness: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text)
     final_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # HIL runs and served twins: I/O health (state, reconnects, seconds degraded, read/write ms, binding errors).
+    io: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
