@@ -71,6 +71,7 @@ class NodePlc:
     def start(self) -> "NodePlc":
         node = node_executable()
         cmd = [node, str(SCRIPT), str(self.port), "--tags", str(self.tags), "--cycle-ms", str(self.cycle_ms)]
+        cmd.append("--exit-with-stdin")  # no orphaned peer if this process dies without stopping it
         self.process = subprocess.Popen(
             cmd + self.extra_args,
             cwd=NODE_DIR,

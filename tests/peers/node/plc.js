@@ -3,6 +3,7 @@
 // suite and CI as an independent peer for the twin's HIL client, probe and browse.
 //
 // Usage: node plc.js PORT [--tags N] [--cycle-ms MS] [--max-nodes-per-read N] [--max-nodes-per-write N]
+//                         [--exit-with-stdin]   (exit when stdin closes: the parent test process went away)
 //
 // Address space (namespace URI "urn:dtwin:node-plc", string node ids):
 //   Objects/PLC/                     folder
@@ -15,7 +16,7 @@
 //     In_0000 .. Double read/write    Out_0000 .. Double read-only = In * 2
 // Node ids are "PLC.<name>" and "PLC.Bench.<name>", e.g. "nsu=urn:dtwin:node-plc;s=PLC.In_Double".
 // The scan cycle (default every 10 ms) recomputes every output from its input.
-// Prints "READY <port>" on stdout once it accepts connections; exits on SIGTERM/SIGINT or stdin close.
+// Prints "READY <port>" on stdout once it accepts connections; exits on SIGTERM/SIGINT.
 "use strict";
 
 const path = require("path");
@@ -32,7 +33,14 @@ const {
 const NAMESPACE_URI = "urn:dtwin:node-plc";
 
 function parseArgs(argv) {
-    const options = { port: NaN, tags: 0, cycleMs: 10, maxNodesPerRead: 0, maxNodesPerWrite: 0 };
+    const options = {
+        port: NaN,
+        tags: 0,
+        cycleMs: 10,
+        maxNodesPerRead: 0,
+        maxNodesPerWrite: 0,
+        exitWithStdin: false,
+    };
     const positional = [];
     for (let i = 0; i < argv.length; i += 1) {
         const arg = argv[i];
@@ -45,6 +53,7 @@ function parseArgs(argv) {
         else if (arg === "--cycle-ms") options.cycleMs = next();
         else if (arg === "--max-nodes-per-read") options.maxNodesPerRead = next();
         else if (arg === "--max-nodes-per-write") options.maxNodesPerWrite = next();
+        else if (arg === "--exit-with-stdin") options.exitWithStdin = true;
         else positional.push(arg);
     }
     options.port = Number(positional[0]);
@@ -165,8 +174,10 @@ async function main() {
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
-    process.stdin.on("end", stop); // the parent test process went away
-    process.stdin.resume();
+    if (options.exitWithStdin) {
+        process.stdin.on("end", stop); // the parent test process went away
+        process.stdin.resume();
+    }
 }
 
 main().catch((err) => {
