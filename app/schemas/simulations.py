@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.engine.clock import MAX_TIME_SCALE, MIN_TIME_SCALE
 
-RunStatus = Literal["pending", "running", "completed", "stopped", "failed", "aborted"]
+RunStatus = Literal["pending", "running", "degraded", "completed", "stopped", "failed", "aborted"]
 PortValue = bool | int | float
 
 
@@ -22,6 +22,15 @@ class RecordSettings(BaseModel):
         None, description="glob patterns over `component.port` names, e.g. `tank.*`; null records every port"
     )
     every: int = Field(1, ge=1, description="sample every k-th tick")
+
+
+class OpcUaServerSettings(BaseModel):
+    """Serve the running twin as an OPC UA server on this TCP port (all interfaces: see ``host``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    port: int = Field(ge=1, le=65535, description="TCP port of opc.tcp://HOST:PORT")
+    host: str = Field("127.0.0.1", description="interface to listen on; 0.0.0.0 for every interface")
 
 
 class SimulationStart(BaseModel):
@@ -42,6 +51,35 @@ class SimulationStart(BaseModel):
     time_scale: float = Field(1.0, ge=MIN_TIME_SCALE, le=MAX_TIME_SCALE, description="with realtime: 2 = twice as fast")
     seed: int = Field(0, description="seed of every random source in the model")
     record: RecordSettings | None = Field(None, description="absent records nothing")
+    opcua_server: OpcUaServerSettings | None = Field(
+        None,
+        description="serve every port as Objects/<model>/<component>/<port>, node ids `<component>.<port>` in "
+        "namespace `urn:dtwin:twin`; a client write to an input forces it",
+    )
+    on_disconnect: Literal["continue", "stop"] = Field(
+        "continue", description="hil: on a lost PLC keep ticking on held values and reconnect, or stop the run (failed)"
+    )
+
+
+class Timing(BaseModel):
+    count: int
+    median: float | None = Field(description="milliseconds")
+    p99: float | None = Field(description="milliseconds")
+    max: float | None = Field(None, description="milliseconds")
+
+
+class RunIO(BaseModel):
+    """I/O health of a hardware-in-the-loop run (and of the served twin, if any)."""
+
+    state: str | None = Field(None, description="connecting, connected, degraded, failed or closed; null without HIL")
+    on_disconnect: str | None = None
+    reconnects: int = 0
+    seconds_degraded: float = 0.0
+    read_ms: Timing | None = Field(None, description="per-tick time of the batched reads")
+    write_ms: Timing | None = Field(None, description="per-tick time of the batched writes")
+    binding_errors: list[dict[str, Any]] = Field(default_factory=list, description="bindings whose node failed")
+    endpoints: dict[str, dict[str, Any]] = Field(default_factory=dict, description="per endpoint health")
+    opcua_server: dict[str, Any] | None = Field(None, description="the served twin: url, namespace, counters")
 
 
 class SimulationRead(BaseModel):
@@ -70,6 +108,7 @@ class SimulationRead(BaseModel):
     mean_lateness: float
     max_lateness: float
     error: str | None
+    io: RunIO | None = Field(None, description="hil runs and served twins: I/O health")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

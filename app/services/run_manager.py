@@ -28,6 +28,7 @@ from app.db.base import utcnow
 from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
 from app.db.session import get_session_factory
 from app.engine import FastClock, RunError, Simulator, WallClock
+from app.engine.hil.runner import TwinLink
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class RunHandle:
     aborting: bool = False
     forces: dict[str, Any] = field(default_factory=dict)
     thread: threading.Thread | None = None
+    link: TwinLink | None = None  # HIL I/O and/or the served twin; opened before launch, closed by the run thread
     _t0: float = 0.0
     _wall: float = 0.0
 
@@ -62,10 +64,24 @@ class RunHandle:
         """Seconds spent ticking so far."""
         return self._wall if self.status not in ACTIVE_STATUSES or not self._t0 else time.perf_counter() - self._t0
 
+    def io_status(self) -> dict[str, Any] | None:
+        """The link's I/O health without the pacing figures (those are columns of their own)."""
+        if self.link is None:
+            return None
+        status = self.link.status()
+        for key in ("overruns", "mean_lateness", "max_lateness"):
+            status.pop(key, None)
+        return status
+
     def counters(self) -> dict[str, Any]:
-        """The live columns of the run row."""
+        """The live columns of the run row ("degraded" while a running HIL run has lost a PLC)."""
+        io = self.io_status()
+        status = self.status
+        if status == "running" and io is not None and io.get("state") == "degraded":
+            status = "degraded"
         return {
-            "status": self.status,
+            "status": status,
+            **({"io": io} if io is not None else {}),
             "tick": self.sim.tick,
             "sim_time": self.sim.tick * self.sim.dt,
             "wall_time": self.wall_time,
@@ -187,6 +203,11 @@ class RunManager:
         finally:
             handle._wall = time.perf_counter() - handle._t0 if handle._t0 else 0.0
             handle.finished_at = utcnow()
+            if handle.link is not None:
+                try:
+                    handle.link.close()
+                except Exception:
+                    logger.exception("could not close the I/O of simulation run %s", handle.run_id)
             try:
                 self._write(
                     handle.run_id,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
@@ -17,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from app import engine
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
-from app.db.models import MachineModel
+from app.db.base import utcnow
+from app.db.models import Endpoint, MachineModel
 from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
+from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
 from app.services import documents
 from app.services.common import engine_errors, get_or_404, paginate
@@ -35,21 +39,81 @@ def get_run(session: Session, run_id: int) -> SimulationRun:
     return run
 
 
-def start(session: Session, manager: RunManager, data: SimulationStart) -> SimulationRun:
-    """Check and compile the model, store a pending run, and start ticking once the row is committed."""
-    model = get_or_404(session, MachineModel, data.machine_model_id, "machine_model_id")
-    if data.mode != "sim":
+def _endpoints_with_passwords(
+    session: Session, model: MachineModel, endpoints: Sequence[engine.EndpointSpec]
+) -> list[engine.EndpointSpec]:
+    """The document's endpoints with the passwords stored in the project (documents never carry them)."""
+    stored = dict(
+        session.execute(
+            select(Endpoint.name, Endpoint.password).where(Endpoint.project_id == model.project_id)
+        ).tuples()
+    )
+    return [replace(e, password=stored.get(e.name)) if stored.get(e.name) else e for e in endpoints]
+
+
+def _open_link(
+    session: Session, model: MachineModel, sim: engine.Simulator, data: SimulationStart, data_dir: Path | None
+) -> tuple[TwinLink | None, dict[str, Any] | None]:
+    """Serve the twin and/or connect its PLCs before the run exists: (link, None), or (None, failure) when an
+    endpoint cannot be reached (the run is then recorded as failed). Binding problems are a 422 listing all."""
+    hil = data.mode == "hil"
+    if hil and not sim.plan.doc.bindings:
         raise UnprocessableError(
-            f"mode {data.mode!r} is not available yet; use 'sim'",
-            [{"loc": "mode", "valid": ["sim"]}],
-            code="mode_not_available",
+            "mode 'hil' needs bindings: this model binds no port to an OPC UA node",
+            [{"loc": "mode", "machine_model_id": model.id}],
+            code="no_bindings",
         )
+    server = data.opcua_server
+    link = TwinLink(
+        sim,
+        hil=hil,
+        endpoints=_endpoints_with_passwords(session, model, sim.plan.doc.endpoints) if hil else None,
+        data_dir=data_dir,
+        on_disconnect=data.on_disconnect,
+        server_port=server.port if server is not None else None,
+        server_host=server.host if server is not None else "127.0.0.1",
+        time_scale=data.time_scale,
+    )
+    try:
+        link.open()
+    except TwinServerError as exc:
+        raise ConflictError(
+            str(exc),
+            [{"loc": "opcua_server.port", "port": server.port if server else None}],
+            code="opcua_server_unavailable",
+        ) from exc
+    except engine.PortIOError as exc:
+        if any("port" in p for p in exc.problems):
+            raise UnprocessableError(exc.message, exc.problems, code="invalid_bindings") from exc
+        endpoints = {
+            p["endpoint"]: {"url": p.get("url"), "state": "failed", "last_error": p.get("reason")}
+            for p in exc.problems
+            if "endpoint" in p
+        }
+        return None, {
+            "message": exc.message,
+            "io": {"state": "failed", "on_disconnect": data.on_disconnect, "endpoints": endpoints},
+        }
+    return link, None
+
+
+def start(session: Session, manager: RunManager, data: SimulationStart, data_dir: Path | None = None) -> SimulationRun:
+    """Check and compile the model, store a pending run, and start ticking once the row is committed.
+
+    ``mode="hil"`` and ``opcua_server`` connect before the row is stored: bad bindings are refused (422, every
+    problem), an unreachable PLC is stored as a ``failed`` run naming the endpoint and the reason.
+    """
+    model = get_or_404(session, MachineModel, data.machine_model_id, "machine_model_id")
     with engine_errors():
         document = engine.parse_document(documents.build_document(session, model))
         sim = engine.Simulator(document, dt=data.dt, seed=data.seed)
     if data.record is not None:
         with engine_errors("record"):
             sim.set_recording(data.record.ports, data.record.every)
+    link, failure = None, None
+    if data.mode == "hil" or data.opcua_server is not None:
+        link, failure = _open_link(session, model, sim, data, data_dir)
+    realtime = data.realtime or data.mode == "hil"  # a PLC in the loop lives in wall-clock time
     run = SimulationRun(
         machine_model_id=model.id,
         model_name=model.name,
@@ -59,7 +123,7 @@ def start(session: Session, manager: RunManager, data: SimulationStart) -> Simul
         status="pending",
         dt=sim.dt,
         duration=data.duration,
-        realtime=data.realtime,
+        realtime=realtime,
         time_scale=data.time_scale,
         seed=data.seed,
         record=data.record.model_dump() if data.record is not None else None,
@@ -70,10 +134,21 @@ def start(session: Session, manager: RunManager, data: SimulationStart) -> Simul
         mean_lateness=0.0,
         max_lateness=0.0,
     )
+    if failure is not None:
+        run.status, run.error, run.io, run.finished_at = "failed", failure["message"], failure["io"], utcnow()
     session.add(run)
     session.flush()
-    clock = engine.WallClock(data.time_scale) if data.realtime else engine.FastClock()
-    handle = RunHandle(run.id, sim, data.duration, clock)
+    if failure is not None:
+        return run
+    if link is not None:
+        clock: engine.FastClock | engine.WallClock = link.clock if realtime else engine.FastClock()
+    else:
+        clock = engine.WallClock(data.time_scale) if realtime else engine.FastClock()
+    handle = RunHandle(run.id, sim, data.duration, clock, link=link)
+    if link is not None:
+        link.on_client_force = lambda ref, value: handle.forces.__setitem__(ref, value)
+        # Opened in this request: released if the row never commits (once launched, the run thread closes it).
+        event.listen(session, "after_rollback", lambda _s: handle.thread is None and link.close(), once=True)
     # The thread writes to this row from its own session: it must not start before the row is visible,
     # and must not start at all if the request's transaction rolls back.
     event.listen(session, "after_commit", lambda _session: manager.launch(handle), once=True)

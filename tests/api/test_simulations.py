@@ -279,9 +279,9 @@ def test_start_model_with_algebraic_loop_is_refused_naming_the_loop(
     assert "UnitDelay" in error["message"] or any("UnitDelay" in str(p) for p in error["details"]), error
 
 
-def test_start_hil_mode_is_not_available_yet(client: TestClient, model_id: int) -> None:
+def test_start_hil_without_bindings_is_422(client: TestClient, model_id: int) -> None:
     response = client.post(f"{API}/start", json={"machine_model_id": model_id, "mode": "hil"})
-    assert_error(response, 422, "mode_not_available")
+    assert_error(response, 422, "no_bindings")
 
 
 def test_start_time_scale_outside_range_is_422(client: TestClient, model_id: int) -> None:

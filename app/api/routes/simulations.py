@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.api.deps import PageDep, SessionDep
+from app.api.deps import PageDep, SessionDep, SettingsDep
 from app.api.errors import error_responses
 from app.api.simulation_runs import RunManagerDep
 from app.db.runs import SimulationRun
@@ -35,17 +35,26 @@ RunDep = Annotated[SimulationRun, Depends(load_run)]
 _CSV_EXAMPLE = "time,tank.level,valve.opening\n0.0,0.5,0.0\n0.1,0.5012,0.1\n"
 
 
-@router.post("/start", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 422))
-def start_simulation(data: SimulationStart, session: SessionDep, manager: RunManagerDep) -> SimulationRead:
+@router.post("/start", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 422))
+def start_simulation(
+    data: SimulationStart, session: SessionDep, manager: RunManagerDep, settings: SettingsDep
+) -> SimulationRead:
     """Start a run of a stored machine model; it begins ticking right after this returns.
 
     The model is compiled first: an invalid model is refused with a 422 whose `details` list every
     problem (algebraic loops, unconnected inputs, bad parameters). Without `duration` the run goes on until
     stopped. `realtime` paces ticks to the wall clock at `time_scale`; otherwise the run goes as fast as it
     can. `record` samples the chosen ports every `every` ticks for the telemetry endpoint.
-    `mode: "hil"` is refused until hardware-in-the-loop runs are available.
+
+    `mode: "hil"` puts the PLC(s) of the model's bindings in the loop, paced to the wall clock: every endpoint
+    is connected and every binding checked before the run exists. Bad bindings are refused with a 422 listing
+    every problem (binding, node, reason); an unreachable endpoint gives a run with status `failed` whose
+    `error` and `io.endpoints` name the endpoint and the reason. While a PLC connection is lost the run is
+    `degraded` (held inputs, reconnecting) or, with `on_disconnect: "stop"`, ends `failed`; `io` shows the
+    state, reconnects, seconds degraded, per-tick read/write ms and per-binding errors.
+    `opcua_server: {port}` (any mode) serves every port of the twin over OPC UA (409 if the port is taken).
     """
-    run = service.start(session, manager, data)
+    run = service.start(session, manager, data, settings.data_dir)
     return SimulationRead.model_validate(service.read(run, manager))
 
 
