@@ -8,6 +8,8 @@ Python into one function. Parameter or force changes regenerate that function wi
 
 from __future__ import annotations
 
+import functools
+import heapq
 import math
 import re
 import textwrap
@@ -74,31 +76,71 @@ class Plan:
         return c.input_slots[port]
 
 
-def _port_graph(doc: ModelDocument) -> tuple[nx.DiGraph, list[tuple[str, str]]]:
-    """Port-level dependency graph; node ids are integers in document order (the stable tie-break)."""
+@dataclass
+class PortGraph:
+    """Port-level dependency graph as integer adjacency lists; node ids follow document order."""
+
+    names: list[tuple[str, str]]
+    successors: list[list[int]]
+
+    def to_networkx(self) -> nx.DiGraph:
+        g = nx.DiGraph()
+        g.add_nodes_from(range(len(self.names)))
+        g.add_edges_from((u, v) for u, succ in enumerate(self.successors) for v in succ)
+        return g
+
+
+def port_graph(doc: ModelDocument) -> PortGraph:
+    """Edges: every connection (output -> input) and, inside a component, input/output -> the outputs reading it."""
     names: list[tuple[str, str]] = []
     ids: dict[tuple[str, str], int] = {}
-    g = nx.DiGraph()
     for comp in doc.components:
         cls = REGISTRY[comp.type]
         for port in (*cls.input_ports, *cls.output_ports):
             ids[(comp.name, port)] = len(names)
             names.append((comp.name, port))
-    g.add_nodes_from(range(len(names)))
-    edges = []
+    successors: list[list[int]] = [[] for _ in names]
     for comp in doc.components:
         cls = REGISTRY[comp.type]
         for out in cls.output_ports:
             o = ids[(comp.name, out)]
-            edges.extend((ids[(comp.name, i)], o) for i in cls.feedthrough[out])
-            edges.extend((ids[(comp.name, d)], o) for d in cls.local_deps[out])
+            for i in cls.feedthrough[out]:
+                successors[ids[(comp.name, i)]].append(o)
+            for d in cls.local_deps[out]:
+                successors[ids[(comp.name, d)]].append(o)
     for conn in doc.connections:
-        edges.append((ids[(conn.source, conn.source_port)], ids[(conn.target, conn.target_port)]))
-    g.add_edges_from(edges)
-    return g, names
+        successors[ids[(conn.source, conn.source_port)]].append(ids[(conn.target, conn.target_port)])
+    return PortGraph(names, successors)
 
 
-def _loop_problems(g: nx.DiGraph, names: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def _topological_order(graph: PortGraph) -> list[int]:
+    """Kahn's algorithm taking the smallest ready id first: a stable order. Shorter than the graph on a cycle."""
+    indegree = [0] * len(graph.names)
+    for succ in graph.successors:
+        for v in succ:
+            indegree[v] += 1
+    ready = [n for n, d in enumerate(indegree) if d == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    successors = graph.successors
+    while ready:
+        n = heapq.heappop(ready)
+        order.append(n)
+        for v in successors[n]:
+            indegree[v] -= 1
+            if indegree[v] == 0:
+                heapq.heappush(ready, v)
+    return order
+
+
+def _loop_problems(graph: PortGraph, ordered: list[int]) -> list[dict[str, Any]]:
+    """Name every algebraic loop: one cycle per strongly connected component of the unordered rest (networkx)."""
+    done = set(ordered)
+    rest = [n for n in range(len(graph.names)) if n not in done]
+    g = nx.DiGraph()
+    g.add_nodes_from(rest)
+    g.add_edges_from((u, v) for u in rest for v in graph.successors[u] if v not in done)
+    names = graph.names
     problems = []
     for scc in nx.strongly_connected_components(g):
         if len(scc) < 2:
@@ -119,8 +161,7 @@ def _loop_problems(g: nx.DiGraph, names: list[tuple[str, str]]) -> list[dict[str
     return problems
 
 
-def check_model(doc: ModelDocument) -> list[dict[str, Any]]:
-    """Every graph-level reason the model cannot run (all at once); empty when runnable."""
+def _analyse(doc: ModelDocument) -> tuple[list[dict[str, Any]], PortGraph, list[int]]:
     problems: list[dict[str, Any]] = []
     driven = {(c.target, c.target_port) for c in doc.connections}
     driven |= {tuple(b.port.split(".")) for b in doc.bindings if b.direction == "read"}
@@ -135,9 +176,16 @@ def check_model(doc: ModelDocument) -> list[dict[str, Any]]:
                                f"to it or give a value in the component's 'inputs'",
                     "port": f"{comp.name}.{port.name}",
                 })
-    g, names = _port_graph(doc)
-    problems.extend(_loop_problems(g, names))
-    return problems
+    graph = port_graph(doc)
+    order = _topological_order(graph)
+    if len(order) < len(graph.names):
+        problems.extend(_loop_problems(graph, order))
+    return problems, graph, order
+
+
+def check_model(doc: ModelDocument) -> list[dict[str, Any]]:
+    """Every graph-level reason the model cannot run (all at once); empty when runnable."""
+    return _analyse(doc)[0]
 
 
 def _zero(data_type: str) -> Any:
@@ -146,14 +194,14 @@ def _zero(data_type: str) -> Any:
 
 def compile_model(doc: ModelDocument, dt: float | None = None) -> Plan:
     """Compile a parsed document; ModelError listing every problem if it cannot run."""
-    problems = check_model(doc)
+    problems, graph, node_order = _analyse(doc)
     if problems:
         # The most specific class that covers every problem (both are ModelErrors).
         error = AlgebraicLoopError if all(p["code"] == "algebraic_loop" for p in problems) else GraphError
         raise error(f"the model cannot run: {problems[0]['message']}"
                          + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""), problems)
     step = float(dt if dt is not None else doc.dt)
-    g, names = _port_graph(doc)
+    names = graph.names
     values: list[Any] = []
     components: list[CompiledComponent] = []
     port_types: dict[str, str] = {}
@@ -182,7 +230,7 @@ def compile_model(doc: ModelDocument, dt: float | None = None) -> Plan:
     output_order: list[tuple[int, str]] = []
     order: list[str] = []
     seen: set[str] = set()
-    for node in nx.lexicographical_topological_sort(g):
+    for node in node_order:
         comp, port = names[node]
         c = by_name[comp]
         if port in c.output_slots:
@@ -210,11 +258,23 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
-def _render(template: str, mapping: dict[str, str], rng: str) -> list[str]:
+def _format_template(template: str) -> str:
+    """A type's template as a ``str.format_map`` pattern: dedented, braces escaped, ``_rng`` a field."""
     code = textwrap.dedent(template.strip("\n"))
-    code = PLACEHOLDER.sub(lambda m: mapping[m.group(1)], code)
-    code = _RNG.sub(rng, code)
-    return code.splitlines()
+    parts = PLACEHOLDER.split(code)  # text, name, text, name, ...
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append("{" + part + "}")
+        else:
+            out.append(_RNG.sub("{_rng}", part.replace("{", "{{").replace("}", "}}")))
+    return "\n".join("    " + line for line in "".join(out).splitlines())
+
+
+@functools.lru_cache(maxsize=None)
+def _templates(cls: type[ComponentType]) -> tuple[dict[str, str], str]:
+    outputs = {name: _format_template(code) for name, code in cls.output_code.items()}
+    return outputs, _format_template(cls.update_code) if cls.update_code else ""
 
 
 @dataclass
@@ -235,11 +295,11 @@ def generate_source(plan: Plan, overrides: Overrides | None = None) -> str:
     mappings: list[dict[str, str]] = []
     dt_lit = repr(plan.dt)
     for c in plan.components:
-        m: dict[str, str] = {"t": "t", "dt": dt_lit}
+        m: dict[str, str] = {"t": "t", "dt": dt_lit, "_rng": f"_R[{c.index}]"}
         for name, value in c.params.items():
             m[name] = _literal(value) if value is not None else "None"
         for name, value in c.cls.constants(c.params, plan.dt).items():
-            m[name] = _literal(value)
+            m[name] = _RNG.sub(m["_rng"], _literal(value)) if isinstance(value, Code) else _literal(value)
         for name, slot in c.state_slots.items():
             m[name] = f"v[{slot}]"
         for name, slot in c.input_slots.items():
@@ -265,7 +325,7 @@ def generate_source(plan: Plan, overrides: Overrides | None = None) -> str:
             after_output.setdefault(driver, []).append(f"v[{slot}] = _X[{j}](v[{driver}], t)")
     for comp_index, out in plan.output_order:
         c = plan.components[comp_index]
-        body.extend(_render(c.cls.output_code[out], mappings[comp_index], f"_R[{comp_index}]"))
+        body.append(_templates(c.cls)[0][out].format_map(mappings[comp_index]))
         key = (c.name, out)
         slot = c.output_slots[out]
         if key in ov.transforms:
@@ -274,16 +334,18 @@ def generate_source(plan: Plan, overrides: Overrides | None = None) -> str:
             body.append(f"v[{slot}] = _F[{ov.forced[key]}]")
         body.extend(after_output.get(slot, ()))
     for c in plan.components:
-        if c.cls.update_code:
-            body.extend(_render(c.cls.update_code, mappings[c.index], f"_R[{c.index}]"))
+        update = _templates(c.cls)[1]
+        if update:
+            body.append(update.format_map(mappings[c.index]))
     if not body:
-        body = ["pass"]
-    lines.extend("    " + line for line in body)
+        body = ["    pass"]
+    # Generated lines from templates are already indented; lines added here are not.
+    lines.extend(line if line.startswith("    ") else "    " + line for line in body)
     return "\n".join(lines) + "\n"
 
 
-_NAMESPACE = {"_sin": math.sin, "_cos": math.cos, "_exp": math.exp, "_inf": math.inf, "min": min, "max": max,
-              "bool": bool, "float": float, "int": int}
+_NAMESPACE = {"_sin": math.sin, "_cos": math.cos, "_exp": math.exp, "_sqrt": math.sqrt, "_log": math.log,
+              "_inf": math.inf, "min": min, "max": max, "bool": bool, "float": float, "int": int}
 
 
 def build_step(plan: Plan, rngs: list[Any], forced_values: list[Any], transforms: list[Any],

@@ -36,7 +36,9 @@ class Sensor(ComponentType):
     def constants(cls, params: dict[str, Any], dt: float) -> dict[str, Any]:
         h = params["hysteresis"] / 2.0
         std = params["noise_std"]
-        noise = Code(f"_rng.gauss(0.0, {std!r})") if std > 0.0 else 0.0
+        # Box-Muller on the component's own stream: C-level calls only, about 3x cheaper than Random.gauss.
+        noise = Code(f"{std!r} * _sqrt(-2.0 * _log(1.0 - _rng.random())) * _cos(6.283185307179586 * _rng.random())"
+                     ) if std > 0.0 else 0.0
         return {"high": params["threshold"] + h, "low": params["threshold"] - h, "noise": noise}
 
     @classmethod

@@ -252,12 +252,13 @@ class TimerOn(ComponentType):
     )
     outputs = (Out("q", "bool", description="delayed output"), Out("elapsed", "float", "s"))
     params = (Param("preset_time", 1.0, unit="s", minimum=0.0, description="delay used when `preset` is unconnected"),)
-    states = ("n",)
+    states = ("n", "pt")
+    # `elapsed` settles the preset into a state once per tick; `q` reads it (a same-component dependency,
+    # so it is always computed after `elapsed`).
     output_code = {
-        "elapsed": "_pt = {preset} if {preset} >= 0 else {preset_time}\n"
-                   "{elapsed} = (min({n} * {dt}, _pt) if {in} else 0.0)",
-        "q": "_pt = {preset} if {preset} >= 0 else {preset_time}\n"
-             "{q} = bool({in}) and {n} * {dt} >= _pt - {eps}",
+        "elapsed": "{pt} = {preset} if {preset} >= 0.0 else {preset_time}\n"
+                   "{elapsed} = (({n} * {dt} if {n} * {dt} < {pt} else {pt}) if {in} else 0.0)",
+        "q": "{q} = ({n} * {dt} >= {pt} - {eps}) if {in} and {elapsed} >= 0.0 else False",
     }
     update_code = "{n} = {n} + 1 if {in} else 0"
 
@@ -267,7 +268,7 @@ class TimerOn(ComponentType):
 
     @classmethod
     def initial_state(cls, params: dict[str, Any]) -> dict[str, Any]:
-        return {"n": 0}
+        return {"n": 0, "pt": params["preset_time"]}
 
 
 class Counter(ComponentType):
@@ -304,15 +305,16 @@ class PID(ComponentType):
         Param("anti_windup", True, kind="bool", description="stop integrating while saturated"),
         Param("reverse", False, kind="bool", description="reverse acting: error = measurement - setpoint"),
     )
-    states = ("i", "e_prev", "started")
+    # e_now/u_now carry this tick's error and unclamped output from the output code to the update.
+    states = ("i", "e_prev", "started", "e_now", "u_now")
     output_code = {
-        "out": "_e = {sgn} * ({setpoint} - {measurement})\n"
-               "_u = {kp} * _e + {i} + ({kd_dt} * (_e - {e_prev}) if {started} else 0.0)\n"
-               "{out} = {out_min} if _u < {out_min} else ({out_max} if _u > {out_max} else _u)",
+        "out": "{e_now} = {sgn} * ({setpoint} - {measurement})\n"
+               "{u_now} = {kp} * {e_now} + {i} + ({kd_dt} * ({e_now} - {e_prev}) if {started} else 0.0)\n"
+               "{out} = {out_min} if {u_now} < {out_min} else ({out_max} if {u_now} > {out_max} else {u_now})",
     }
     update_code = """
-_e = {sgn} * ({setpoint} - {measurement})
-_u = {kp} * _e + {i} + ({kd_dt} * (_e - {e_prev}) if {started} else 0.0)
+_e = {e_now}
+_u = {u_now}
 if not {anti_windup} or ({out_min} < _u < {out_max}) or (_u >= {out_max} and _e < 0) or (_u <= {out_min} and _e > 0):
     {i} = {i} + {ki_dt} * _e
 {e_prev} = _e
@@ -325,7 +327,7 @@ if not {anti_windup} or ({out_min} < _u < {out_max}) or (_u >= {out_max} and _e 
 
     @classmethod
     def initial_state(cls, params: dict[str, Any]) -> dict[str, Any]:
-        return {"i": 0.0, "e_prev": 0.0, "started": False}
+        return {"i": 0.0, "e_prev": 0.0, "started": False, "e_now": 0.0, "u_now": 0.0}
 
     @classmethod
     def validate_params(cls, params: dict[str, Any]) -> list[dict[str, Any]]:
