@@ -36,6 +36,7 @@ _DESCRIPTIONS = {
     404: "A referenced object does not exist",
     409: "Conflicts with existing data (duplicate name, input port already driven, ...)",
     422: "The request is not acceptable; `details` lists every problem with its location",
+    502: "An outside server (e.g. the OPC UA endpoint) could not be reached or used; `details` say why",
 }
 
 

@@ -32,3 +32,10 @@ class ConflictError(AppError):
 class UnprocessableError(AppError):
     status_code = 422
     code = "unprocessable"
+
+
+class BadGatewayError(AppError):
+    """An outside server the request depends on (e.g. a PLC's OPC UA endpoint) failed or could not be reached."""
+
+    status_code = 502
+    code = "bad_gateway"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.errors import ConflictError
+from app.core.errors import BadGatewayError, ConflictError, NotFoundError
 from app.db.models import Endpoint, Project
+from app.engine.hil import probe
+from app.engine.io import EndpointSpec
 from app.schemas.resources import EndpointCreate, EndpointRead, EndpointUpdate
 from app.services.common import get_or_404, paginate
 
@@ -70,3 +74,32 @@ def delete(session: Session, endpoint: Endpoint) -> None:
     """Delete the endpoint; the database cascades to the bindings that use it."""
     session.delete(endpoint)
     session.flush()
+
+
+def spec(endpoint: Endpoint) -> EndpointSpec:
+    """The engine's view of a stored endpoint, password included (it never leaves the service)."""
+    return EndpointSpec(
+        endpoint.name,
+        endpoint.url,
+        endpoint.security_policy,
+        endpoint.security_mode,
+        endpoint.username,
+        endpoint.password,
+    )
+
+
+def test(endpoint: Endpoint, data_dir: Path) -> dict[str, Any]:
+    """Connect and describe the server, or say why not (``ok: false`` with ``reason`` and ``message``)."""
+    return probe.test_endpoint(spec(endpoint), data_dir)
+
+
+def browse(endpoint: Endpoint, data_dir: Path, node: str | None) -> dict[str, Any]:
+    """The children of ``node``; 404 for an unknown node, 502 when the endpoint cannot be used."""
+    try:
+        children = probe.browse(spec(endpoint), data_dir, node)
+    except probe.EndpointError as exc:
+        details = [{**p, "endpoint_id": endpoint.id} for p in exc.problems]
+        if exc.reason == "unknown_node":
+            raise NotFoundError(exc.message, [{"loc": "node", **d} for d in details], code="unknown_node") from exc
+        raise BadGatewayError(exc.message, details, code=f"endpoint_{exc.reason}") from exc
+    return {"endpoint_id": endpoint.id, "node": node, "children": children}

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import EndpointDep, PageDep, SessionDep
+from app.api.deps import EndpointDep, PageDep, SessionDep, SettingsDep
 from app.api.errors import error_responses
 from app.schemas.common import Page
+from app.schemas.endpoint_probe import BrowseRead, EndpointTestRead
 from app.schemas.resources import EndpointCreate, EndpointRead, EndpointUpdate
 from app.services import endpoints as service
 
@@ -53,3 +54,32 @@ def delete_endpoint(endpoint: EndpointDep, session: SessionDep) -> Response:
     """Delete an endpoint together with the bindings that use it."""
     service.delete(session, endpoint)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{endpoint_id}/test", responses=error_responses(404))
+def test_endpoint(endpoint: EndpointDep, settings: SettingsDep) -> EndpointTestRead:
+    """Connect to the endpoint as a HIL run would (its security and login) and describe the server.
+
+    Answers 200 either way: `ok: true` with the server's product and version, the security in use, the
+    namespace array and the operation limits; or `ok: false` with a `reason` (refused, timeout, unreachable,
+    host_not_found, certificate, bad_credentials, security_mismatch, invalid_config, error) and a `message`.
+    """
+    return EndpointTestRead.model_validate(service.test(endpoint, settings.data_dir))
+
+
+@router.get("/{endpoint_id}/browse", responses=error_responses(404, 502))
+def browse_endpoint(
+    endpoint: EndpointDep,
+    settings: SettingsDep,
+    node: Annotated[
+        str | None, Query(description="node id to list the children of, e.g. `nsu=urn:plant;s=Line3`; default Objects")
+    ] = None,
+) -> BrowseRead:
+    """Browse the endpoint's address space so bindings can be picked instead of typed.
+
+    Each child has a `node_id` in `nsu=<namespace uri>;...` form (stable when the server restarts), its browse
+    name, node class and, for variables, the data type and whether this session may read and write it.
+    404 (`unknown_node`) if `node` is not on the server; 502 (`endpoint_<reason>`) if the endpoint cannot be
+    reached or used, with the reason in `details`.
+    """
+    return BrowseRead.model_validate(service.browse(endpoint, settings.data_dir, node))
