@@ -66,6 +66,12 @@ def test_all_passing_exits_0() -> None:
     assert "0 failed" in result.stdout
 
 
+def test_the_failing_example_fails_on_purpose() -> None:
+    result = test_cli(EXAMPLE_SCENARIOS / "failing")
+    assert result.returncode == 1
+    assert "FAIL slide out within 0.8 s" in result.stdout
+
+
 def test_a_failed_assertion_exits_1_and_says_why(tmp_path: Path) -> None:
     result = test_cli(project(tmp_path))
     assert result.returncode == 1
