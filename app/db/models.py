@@ -94,6 +94,7 @@ class CommunicationBinding(TimestampedBase):
 
 # Simulation runs live in their own module; importing it here registers them on the metadata Alembic compares.
 from app.db.runs import RunTelemetry, SimulationRun  # noqa: E402
+from app.db.scenarios import Scenario, ScenarioRun  # noqa: E402
 
 __all__ = [
     "CommunicationBinding",
@@ -103,5 +104,7 @@ __all__ = [
     "MachineModel",
     "Project",
     "RunTelemetry",
+    "Scenario",
+    "ScenarioRun",
     "SimulationRun",
 ]
