@@ -184,16 +184,42 @@ async def _describe(spec: EndpointSpec, data_dir: Path, timeout: float) -> dict[
     }
 
 
+async def _offered_security(url: str, timeout: float) -> list[dict[str, str]]:
+    """The (policy, mode) pairs the server's endpoints offer, from GetEndpoints over an unsecured channel."""
+    client = Client(url, timeout=timeout)
+    endpoints = await asyncio.wait_for(client.connect_and_get_server_endpoints(), timeout)
+    offered: list[dict[str, str]] = []
+    for endpoint in endpoints:
+        item = {
+            "policy": endpoint.SecurityPolicyUri.rsplit("#", 1)[-1],
+            "mode": endpoint.SecurityMode.name.rstrip("_"),
+        }
+        if item not in offered:
+            offered.append(item)
+    return offered
+
+
 def test_endpoint(spec: EndpointSpec, data_dir: Path, timeout: float = 5.0) -> dict[str, Any]:
     """Connect to ``spec`` and report server product/version, security, namespaces and operation limits.
 
-    Never raises for connection problems: returns ``{"ok": False, "reason": ..., "message": ...}`` instead.
+    Never raises for connection problems: returns ``{"ok": False, "reason": ..., "message": ...}`` instead. When
+    the requested security is not offered, ``offered_security`` lists what the server does offer.
     """
     try:
         return asyncio.run(_describe(spec, Path(data_dir), timeout))
     except Exception as exc:  # noqa: BLE001 - every failure becomes a readable reason
         reason, message = classify_error(exc, spec, timeout)
-        return {"ok": False, "endpoint": spec.name, "url": spec.url, "reason": reason, "message": message}
+    failure: dict[str, Any] = {"ok": False, "endpoint": spec.name, "url": spec.url, "reason": reason}
+    if reason == "security_mismatch":
+        try:
+            offered = asyncio.run(_offered_security(spec.url, timeout))
+        except Exception:  # noqa: BLE001 - the mismatch itself is the answer
+            offered = []
+        if offered:
+            failure["offered_security"] = offered
+            message += "; it offers " + ", ".join(f"{o['policy']}/{o['mode']}" for o in offered)
+    failure["message"] = message
+    return failure
 
 
 test_endpoint.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name

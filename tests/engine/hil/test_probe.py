@@ -127,7 +127,11 @@ def test_rejected_client_certificate_is_reported_as_certificate(peer: SecurePeer
 def test_missing_security_endpoint_is_reported_as_mismatch(peer: SecurePeer, data_dir: Path) -> None:
     result = test_endpoint(spec_for(peer.url, security_policy="Basic256Sha256", security_mode="Sign"), data_dir)
     assert (result["ok"], result["reason"]) == (False, "security_mismatch")
-    assert "Sign" in result["message"]
+    assert result["offered_security"] == [
+        {"policy": "None", "mode": "None"},
+        {"policy": "Basic256Sha256", "mode": "SignAndEncrypt"},
+    ]
+    assert "it offers None/None, Basic256Sha256/SignAndEncrypt" in result["message"]
 
 
 def test_unusable_settings_are_reported_as_invalid_config(peer: SecurePeer, data_dir: Path) -> None:
