@@ -1,14 +1,22 @@
-"""``python run.py test``: exit codes, located errors, reports, --jobs and --replay, in real subprocesses."""
+"""``python run.py test``: exit codes, located errors, reports, --jobs and --replay.
+
+One test runs the real command in a subprocess; the rest call the same ``run.py`` entry point in-process.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+import run as run_py
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_SCENARIOS = ROOT / "examples" / "scenarios"
@@ -26,9 +34,19 @@ MODEL = {
 }
 
 
-def test_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, str(ROOT / "run.py"), "test", *map(str, args)]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+@dataclass
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def test_cli(*args: str | Path) -> Outcome:
+    """``run.py test ARGS`` in this process (the dispatcher and argument parsing included)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run_py.main(["test", *map(str, args)])
+    return Outcome(code, out.getvalue(), err.getvalue())
 
 
 test_cli.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
@@ -60,8 +78,9 @@ def project(tmp_path: Path) -> Path:
     return d
 
 
-def test_all_passing_exits_0() -> None:
-    result = test_cli(EXAMPLE_SCENARIOS)
+def test_all_passing_exits_0_as_a_real_command() -> None:
+    cmd = [sys.executable, str(ROOT / "run.py"), "test", str(EXAMPLE_SCENARIOS)]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 failed" in result.stdout
 
