@@ -14,6 +14,7 @@ import datetime as _dt
 import logging
 import os
 import socket
+import threading
 from pathlib import Path
 
 from asyncua import Client, ua
@@ -42,6 +43,9 @@ CLIENT_APPLICATION_NAME = "dtwin HIL client"
 CERT_FILE = "client_cert.der"
 KEY_FILE = "client_key.pem"
 _CERT_VALIDITY = _dt.timedelta(days=3650)
+# Probes (service worker threads) and the HIL client thread may reach first use together: one generator at a time,
+# or one could pair its certificate with the other's key.
+_generation_lock = threading.Lock()
 
 SECURITY_POLICIES: dict[str, type[security_policies.SecurityPolicy] | None] = {
     "None": None,
@@ -124,6 +128,11 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def ensure_client_certificate(data_dir: Path, application_uri: str = CLIENT_APPLICATION_URI) -> tuple[Path, Path]:
     """Return ``(cert, key)`` paths, generating a self-signed pair on first use (or if the stored one is unusable)."""
+    with _generation_lock:
+        return _ensure_client_certificate(data_dir, application_uri)
+
+
+def _ensure_client_certificate(data_dir: Path, application_uri: str) -> tuple[Path, Path]:
     cert_path, key_path = client_certificate_paths(data_dir)
     key = _load_private_key(key_path)
     if key is not None and cert_path.exists() and _certificate_usable(cert_path, application_uri):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from asyncua import Client, ua
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from app.engine.hil.security import (
     CLIENT_APPLICATION_URI,
@@ -132,3 +134,12 @@ def test_unusable_security_combinations_are_refused(policy: str, mode: str) -> N
     spec = EndpointSpec(name="plc", url="opc.tcp://127.0.0.1:1", security_policy=policy, security_mode=mode)
     with pytest.raises(SecurityConfigError):
         resolve_security(spec)
+
+
+def test_concurrent_first_use_yields_one_matching_pair(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: ensure_client_certificate(tmp_path), range(4)))
+    cert_path, key_path = ensure_client_certificate(tmp_path)
+    cert = x509.load_der_x509_certificate(cert_path.read_bytes())
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    assert cert.public_key().public_numbers() == key.public_key().public_numbers()  # type: ignore[union-attr]
