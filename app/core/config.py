@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     # Simulation runs tick in threads of this process (see ARCHITECTURE.md, "Simulation runs").
     run_switch_interval: float = Field(0.001, ge=0, description="GIL switch interval while runs tick; 0 = keep")
     run_yield_interval: float = Field(0.002, ge=0, description="a fast run gives up the GIL this often; 0 = never")
+    run_yield_pause: float = Field(0.0001, ge=0, description="seconds a run sleeps each time it gives up the GIL")
 
 
 @lru_cache
