@@ -30,6 +30,7 @@ def run_manager_lifespan(app: FastAPI) -> Iterator[RunManager]:
     manager = RunManager(
         settings.database_url,
         yield_interval=settings.run_yield_interval,
+        yield_pause=settings.run_yield_pause,
         switch_interval=settings.run_switch_interval,
     )
     try:

@@ -5,7 +5,7 @@ ticks (own short session per write), and once more with the final counters, valu
 ends. Requests read live counters from the manager while a run is active and from the row afterwards.
 
 The tick loop holds the GIL; to keep the API responsive the thread gives it up every ``yield_interval``
-seconds of ticking (``time.sleep(0)`` from the ``on_tick`` hook) and the process switch interval is
+seconds of ticking (a ``yield_pause`` sleep from the ``on_tick`` hook) and the process switch interval is
 lowered while any run is active (see ARCHITECTURE.md, "Simulation runs").
 """
 
@@ -104,6 +104,7 @@ class RunManager:
         flush_interval: float = 1.0,
         check_every: int = 16,
         yield_interval: float = 0.002,
+        yield_pause: float = 0.0001,
         switch_interval: float = 0.001,
         max_recorded_values: int = 20_000_000,
     ) -> None:
@@ -111,6 +112,7 @@ class RunManager:
         self.flush_interval = flush_interval
         self.check_every = check_every
         self.yield_interval = yield_interval
+        self.yield_pause = yield_pause
         self.switch_interval = switch_interval
         self.max_recorded_values = max_recorded_values
         self._runs: dict[int, RunHandle] = {}
@@ -223,7 +225,7 @@ class RunManager:
         sim = handle.sim
         rec = sim.recording
         limit = max(1, self.max_recorded_values // max(1, len(rec.ports))) if rec is not None else 0
-        flush_interval, yield_interval = self.flush_interval, self.yield_interval
+        flush_interval, yield_interval, yield_pause = self.flush_interval, self.yield_interval, self.yield_pause
         clock = time.perf_counter
         next_flush = clock() + flush_interval
         next_yield = clock() + yield_interval
@@ -232,7 +234,8 @@ class RunManager:
             nonlocal next_flush, next_yield
             now = clock()
             if yield_interval and now >= next_yield:
-                time.sleep(0)  # lets request threads waiting for the GIL take it
+                # A real (if tiny) sleep, not sleep(0): the GIL goes to a waiting request thread for certain.
+                time.sleep(yield_pause)
                 next_yield = clock() + yield_interval
             if now >= next_flush:
                 next_flush = now + flush_interval
