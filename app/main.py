@@ -17,8 +17,11 @@ from app.api.routes import (
     health,
     machine_models,
     projects,
+    scenarios,
+    simulation_faults,
     simulations,
 )
+from app.api.scenario_runner import scenario_runner_lifespan
 from app.api.simulation_runs import run_manager_lifespan
 from app.core.config import get_settings
 
@@ -34,6 +37,9 @@ API_ROUTERS: list[APIRouter] = [
     bindings.router,
     component_types.router,
     simulations.router,
+    simulation_faults.router,
+    scenarios.router,
+    scenarios.runs_router,
 ]
 
 DESCRIPTION = """
@@ -48,8 +54,8 @@ Lists are paginated with `limit`/`offset` and return `{"items", "total", "limit"
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start-up and shutdown: the simulation run manager lives as long as the application."""
-    with run_manager_lifespan(app):
+    """Start-up and shutdown: the simulation run manager and the scenario runner live as long as the application."""
+    with run_manager_lifespan(app), scenario_runner_lifespan(app):
         yield
 
 

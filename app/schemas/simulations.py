@@ -118,10 +118,11 @@ class PortReading(BaseModel):
     port: str = Field(examples=["tank.level"])
     value: PortValue
     forced: bool = False
+    faulted: bool = Field(False, description="under an active fault (see the run's `faults`)")
 
 
 class ValuesRead(BaseModel):
-    """Every port's value at ``tick``; forced ports are flagged."""
+    """Every port's value at ``tick``; forced and faulted ports are flagged."""
 
     run_id: int
     status: RunStatus

@@ -1,0 +1,277 @@
+"""Stored test scenarios: CRUD with validation against their model, and runs judged in the background.
+
+A stored scenario names its model by ``model_id`` (a stored machine model); the id may instead come from
+the ``machine_model_id`` query parameter and is then written into the document, so the stored document
+always carries ``model_id``. File paths and inline models (``model``) are for the CLI only.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app import engine
+from app.core.errors import ConflictError, NotFoundError, UnprocessableError
+from app.db.models import MachineModel, Project
+from app.db.scenarios import Scenario, ScenarioRun
+from app.engine._exceptions import DocumentError
+from app.engine.scenarios import (
+    AssertionResult,
+    ScenarioError,
+    ScenarioResult,
+    check_scenario,
+    html_report,
+    junit_xml,
+    parse_scenario,
+)
+from app.engine.scenarios import Scenario as ParsedScenario
+from app.services import documents
+from app.services.common import get_or_404, paginate
+from app.services.scenario_runner import ScenarioRunner
+
+__all__ = [
+    "create",
+    "delete",
+    "get_run",
+    "get_scenario",
+    "html",
+    "junit",
+    "list_",
+    "list_runs",
+    "read_run",
+    "start_run",
+    "update",
+]
+
+
+def get_scenario(session: Session, scenario_id: int) -> Scenario:
+    """The scenario row, or 404."""
+    row = session.get(Scenario, scenario_id)
+    if row is None:
+        raise NotFoundError(f"scenario {scenario_id} not found", [{"id": scenario_id}])
+    return row
+
+
+def get_run(session: Session, run_id: int) -> ScenarioRun:
+    """The scenario run row, or 404."""
+    row = session.get(ScenarioRun, run_id)
+    if row is None:
+        raise NotFoundError(f"scenario run {run_id} not found", [{"id": run_id}])
+    return row
+
+
+# ------------------------------------------------------------------------------------------- validation
+
+
+def _problems_error(message: str, problems: list[dict[str, Any]]) -> UnprocessableError:
+    return UnprocessableError(message, problems, code="invalid_scenario")
+
+
+def _model_document(session: Session, model: MachineModel) -> engine.ModelDocument:
+    """The stored model as the engine's document; an unparsable model is a 422 naming its problems."""
+    try:
+        return engine.parse_document(documents.build_document(session, model))
+    except DocumentError as exc:
+        raise UnprocessableError(
+            f"machine model {model.id} is not a valid model: {exc.message}",
+            [{"loc": "model_id", **p} for p in exc.problems],
+            code="invalid_model",
+        ) from exc
+
+
+def _checked(
+    session: Session, data: dict[str, Any], machine_model_id: int | None
+) -> tuple[dict[str, Any], MachineModel, ParsedScenario]:
+    """The document with ``model_id`` settled, its model, and the parsed scenario; 422 lists every problem."""
+    if not isinstance(data, dict):
+        raise _problems_error("a scenario must be an object", [{"loc": "", "message": "must be an object"}])
+    data = dict(data)
+    if "model" in data:
+        raise _problems_error(
+            "over the API a scenario runs a stored machine model: give model_id (or ?machine_model_id=)",
+            [{"loc": "model", "message": "not supported over the API; use model_id"}],
+        )
+    if "model_id" not in data:
+        if machine_model_id is None:
+            raise _problems_error(
+                "the scenario names no model: give model_id in the document or ?machine_model_id=",
+                [{"loc": "model_id", "message": "required"}],
+            )
+        data["model_id"] = machine_model_id
+    elif machine_model_id is not None and data["model_id"] != machine_model_id:
+        raise _problems_error(
+            f"model_id {data['model_id']!r} in the document differs from ?machine_model_id={machine_model_id}",
+            [{"loc": "model_id", "message": f"differs from machine_model_id={machine_model_id}"}],
+        )
+    try:
+        scenario = parse_scenario(data)
+    except ScenarioError as exc:
+        raise _problems_error(exc.message, exc.problems) from exc
+    model = get_or_404(session, MachineModel, int(data["model_id"]), "model_id")
+    problems = check_scenario(scenario, _model_document(session, model))
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise _problems_error(f"{first['loc']}: {first['message']}{more}", problems)
+    return data, model, scenario
+
+
+def _ensure_unique_name(session: Session, project_id: int, name: str, exclude_id: int | None = None) -> None:
+    existing = session.scalar(select(Scenario).where(Scenario.project_id == project_id, Scenario.name == name))
+    if existing is not None and existing.id != exclude_id:
+        raise ConflictError(
+            f"project {project_id} already has a scenario named {name!r} (id {existing.id})",
+            [{"loc": "name", "existing_id": existing.id}],
+            code="duplicate_name",
+        )
+
+
+# ------------------------------------------------------------------------------------------- CRUD
+
+
+def create(session: Session, data: Any, machine_model_id: int | None = None) -> Scenario:
+    """Validate the document against its model and store it; names are unique within the project."""
+    document, model, scenario = _checked(session, data, machine_model_id)
+    _ensure_unique_name(session, model.project_id, scenario.name)
+    row = Scenario(
+        project_id=model.project_id,
+        machine_model_id=model.id,
+        name=scenario.name,
+        description=scenario.description,
+        document=document,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update(session: Session, row: Scenario, data: Any, machine_model_id: int | None = None) -> Scenario:
+    """Replace the document (validated as on create); without model_id it keeps the scenario's model."""
+    if isinstance(data, dict) and "model_id" not in data and machine_model_id is None:
+        machine_model_id = row.machine_model_id
+    document, model, scenario = _checked(session, data, machine_model_id)
+    _ensure_unique_name(session, model.project_id, scenario.name, exclude_id=row.id)
+    row.project_id, row.machine_model_id = model.project_id, model.id
+    row.name, row.description, row.document = scenario.name, scenario.description, document
+    session.flush()
+    return row
+
+
+def list_(
+    session: Session, limit: int, offset: int, project_id: int | None = None, machine_model_id: int | None = None
+) -> tuple[Sequence[Scenario], int]:
+    """Scenarios in id order, optionally of one project and/or model."""
+    stmt = select(Scenario).order_by(Scenario.id)
+    if project_id is not None:
+        get_or_404(session, Project, project_id, "project_id")
+        stmt = stmt.where(Scenario.project_id == project_id)
+    if machine_model_id is not None:
+        get_or_404(session, MachineModel, machine_model_id, "machine_model_id")
+        stmt = stmt.where(Scenario.machine_model_id == machine_model_id)
+    return paginate(session, stmt, limit, offset)
+
+
+def delete(session: Session, row: Scenario) -> None:
+    """Delete the scenario; its runs stay (their scenario_id becomes null)."""
+    session.delete(row)
+    session.flush()
+
+
+# ------------------------------------------------------------------------------------------- runs
+
+
+def start_run(session: Session, runner: ScenarioRunner, row: Scenario) -> ScenarioRun:
+    """Check the scenario against its model as it is now, store a pending run, start it once committed."""
+    document, model, scenario = _checked(session, row.document, row.machine_model_id)
+    if scenario.mode == "hil":
+        raise UnprocessableError(
+            "mode 'hil' is not supported over the API yet; run it with `run.py test` and the HIL adapter",
+            [{"loc": "run.mode", "message": "not supported over the API yet", "valid": ["sim"]}],
+            code="hil_not_supported",
+        )
+    model_doc = _model_document(session, model)
+    problems = engine.check_model(model_doc)
+    if problems:
+        raise UnprocessableError(
+            f"machine model {model.id} cannot run: {problems[0].get('message', '')}",
+            [{"loc": "model_id", **p} for p in problems],
+            code="invalid_model",
+        )
+    run = ScenarioRun(
+        scenario_id=row.id,
+        machine_model_id=model.id,
+        scenario_name=scenario.name,
+        model_name=model.name,
+        model_hash=model_doc.digest(),
+        engine_version=engine.ENGINE_VERSION,
+        status="pending",
+        seed=scenario.seed,
+        dt=scenario.dt or model_doc.dt,
+        duration=scenario.duration,
+        wall_time=0.0,
+        document=document,
+    )
+    session.add(run)
+    session.flush()
+    run_id = run.id
+    # The thread writes to this row from its own session: start it only once the row is committed.
+    event.listen(session, "after_commit", lambda _s: runner.launch(run_id, scenario, model_doc), once=True)
+    return run
+
+
+def list_runs(session: Session, row: Scenario, limit: int, offset: int) -> tuple[Sequence[ScenarioRun], int]:
+    """The scenario's runs, newest first."""
+    stmt = select(ScenarioRun).where(ScenarioRun.scenario_id == row.id).order_by(ScenarioRun.id.desc())
+    return paginate(session, stmt, limit, offset)
+
+
+def read_run(run: ScenarioRun) -> dict[str, Any]:
+    """The run's fields with the assertion results and fault periods of its stored result."""
+    fields = {c.key: getattr(run, c.key) for c in ScenarioRun.__table__.columns if c.key not in ("series",)}
+    result = run.result or {}
+    assertions = result.get("assertions", [])
+    fields.update(
+        ticks=result.get("ticks"),
+        assertions=assertions,
+        assertions_total=len(assertions),
+        assertions_failed=sum(not a["passed"] for a in assertions),
+        fault_periods=result.get("fault_periods", []),
+    )
+    return fields
+
+
+def _result(run: ScenarioRun, with_series: bool) -> ScenarioResult:
+    """The engine's result object rebuilt from the stored row (for the report renderers)."""
+    if run.result is None:
+        raise NotFoundError(
+            f"scenario run {run.id} has no result: it is {run.status}" + (f" ({run.error})" if run.error else ""),
+            [{"id": run.id, "status": run.status}],
+            code="no_result",
+        )
+    data = dict(run.result)
+    data.pop("failures", None)
+    data.pop("trace", None)
+    data.pop("series", None)
+    assertions = [
+        AssertionResult(**{**a, "window": tuple(a["window"]) if a.get("window") else None})
+        for a in data.pop("assertions")
+    ]
+    series: dict[str, Any] = {}
+    if with_series and run.series is not None:
+        series = json.loads(zlib.decompress(run.series))
+    return ScenarioResult(**data, assertions=assertions, series=series)
+
+
+def junit(run: ScenarioRun) -> str:
+    """JUnit XML of the run: one testsuite, one testcase per assertion."""
+    return junit_xml([_result(run, with_series=False)], name=run.scenario_name)
+
+
+def html(run: ScenarioRun) -> str:
+    """A self-contained HTML report of the run with a plot per assertion."""
+    return html_report([_result(run, with_series=True)], title=f"Scenario run {run.id}: {run.scenario_name}")
