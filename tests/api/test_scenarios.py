@@ -179,7 +179,9 @@ def test_missing_model_is_404(client: TestClient) -> None:
 
 
 def test_yaml_syntax_error_is_422(client: TestClient, ramp_id: int) -> None:
-    response = client.post(f"{API}?machine_model_id={ramp_id}", content="name: [", headers={"content-type": "text/yaml"})
+    response = client.post(
+        f"{API}?machine_model_id={ramp_id}", content="name: [", headers={"content-type": "text/yaml"}
+    )
     assert_error(response, 422)
 
 
@@ -188,7 +190,9 @@ def test_unsupported_content_type_is_422(client: TestClient, ramp_id: int) -> No
     assert_error(response, 422, "unsupported_media_type")
 
 
-@pytest.mark.parametrize("path", [f"{API}/999", f"{API}/999/runs", f"{RUNS}/999", f"{RUNS}/999/junit", f"{RUNS}/999/html"])
+@pytest.mark.parametrize(
+    "path", [f"{API}/999", f"{API}/999/runs", f"{RUNS}/999", f"{RUNS}/999/junit", f"{RUNS}/999/html"]
+)
 def test_reading_missing_objects_is_404(client: TestClient, path: str) -> None:
     assert_error(client.get(path), 404, "not_found")
 
@@ -317,7 +321,10 @@ def aborted_row(session: Session, scenario_id: int, machine_model_id: int, statu
 
 
 def test_restart_marks_scenario_runs_left_running_as_aborted(
-    client: TestClient, ramp_id: int, session: Session, second_app: Callable[[], TestClient]  # noqa: F811
+    client: TestClient,
+    ramp_id: int,
+    session: Session,
+    second_app: Callable[[], TestClient],  # noqa: F811
 ) -> None:
     created = store(client, ramp_id, scenario())
     ids = [aborted_row(session, created["id"], ramp_id, state) for state in ("running", "pending")]
