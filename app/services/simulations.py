@@ -24,7 +24,7 @@ from app.db.models import Endpoint, MachineModel
 from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
 from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
-from app.services import documents
+from app.services import documents, simulation_faults
 from app.services.common import engine_errors, get_or_404, paginate
 from app.services.run_manager import RunHandle, RunManager, decode_telemetry
 
@@ -43,11 +43,8 @@ def _endpoints_with_passwords(
     session: Session, model: MachineModel, endpoints: Sequence[engine.EndpointSpec]
 ) -> list[engine.EndpointSpec]:
     """The document's endpoints with the passwords stored in the project (documents never carry them)."""
-    stored = dict(
-        session.execute(
-            select(Endpoint.name, Endpoint.password).where(Endpoint.project_id == model.project_id)
-        ).tuples()
-    )
+    rows = session.execute(select(Endpoint.name, Endpoint.password).where(Endpoint.project_id == model.project_id))
+    stored: dict[str, str | None] = {name: password for name, password in rows}
     return [replace(e, password=stored.get(e.name)) if stored.get(e.name) else e for e in endpoints]
 
 
@@ -146,6 +143,7 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
         clock = engine.WallClock(data.time_scale) if realtime else engine.FastClock()
     handle = RunHandle(run.id, sim, data.duration, clock, link=link)
     if link is not None:
+        run.io = handle.io_status()
         link.on_client_force = lambda ref, value: handle.forces.__setitem__(ref, value)
         # Opened in this request: released if the row never commits (once launched, the run thread closes it).
         event.listen(session, "after_rollback", lambda _s: handle.thread is None and link.close(), once=True)
@@ -203,17 +201,19 @@ def stop(run: SimulationRun, manager: RunManager) -> None:
 
 
 def values(run: SimulationRun, manager: RunManager) -> dict[str, Any]:
-    """Every port's value (live while active, the final ones afterwards); forced ports flagged."""
+    """Every port's value (live while active, the final ones afterwards); forced and faulted ports flagged."""
     handle = manager.get(run.id)
     if handle is not None:
         tick = handle.sim.tick
         snapshot = handle.sim.snapshot()
         forced = handle.sim.forces
+        faulted = simulation_faults.faulted_ports(handle.sim)
         status = handle.status
     elif run.final_values is not None:
         tick = run.final_values["tick"]
         snapshot = run.final_values["values"]
         forced = run.final_values["forced"]
+        faulted = set()  # faults end with the run
         status = run.status
     else:
         raise NotFoundError(
@@ -226,7 +226,10 @@ def values(run: SimulationRun, manager: RunManager) -> dict[str, Any]:
         "status": status,
         "tick": tick,
         "sim_time": tick * run.dt,
-        "values": [{"port": port, "value": value, "forced": port in forced} for port, value in snapshot.items()],
+        "values": [
+            {"port": port, "value": value, "forced": port in forced, "faulted": port in faulted}
+            for port, value in snapshot.items()
+        ],
     }
 
 
