@@ -3,7 +3,12 @@
 Writes ``DIR/telemetry.csv`` (one row per recorded tick: ``time`` then one column per ``component.port``;
 floats in Python ``repr`` so they read back exactly, bools as 1/0) and ``DIR/summary.json``.
 Exit codes: 0 done, 1 the run failed part-way, 2 bad arguments / unreadable or invalid model,
+3 the PLC could not be put in the loop (``--hil``: endpoint unreachable, bad bindings, every problem listed) or
+the ``--opcua-server`` port cannot be served,
 130 interrupted (Ctrl-C); on 1 and 130 the files hold what was simulated until then.
+
+``--hil`` runs paced to the wall clock with the document's endpoints and bindings (an endpoint's password may
+come from the document or from ``DTWIN_PASSWORD_<ENDPOINT NAME>``); ``--opcua-server PORT`` serves the twin.
 """
 
 from __future__ import annotations
@@ -36,9 +41,11 @@ from app.engine import (
     read_document_file,
 )
 from app.engine.clock import MAX_TIME_SCALE, MIN_TIME_SCALE, Clock, FastClock
+from app.engine.hil.runner import TwinLink, TwinServerError, with_env_passwords
 
 DEFAULT_DURATION = 10.0
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_IO_UNAVAILABLE = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +57,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "written with Python repr (exact round-trip), ints as integers, bools as 1/0.\n"
         "The same file, --seed, --dt and --duration give a byte-identical telemetry.csv.\n\n"
         "exit codes: 0 done; 1 the run failed part-way; 2 bad arguments or an unreadable/invalid\n"
-        "model (every problem is listed with its location); 130 interrupted by Ctrl-C.\n"
-        "On 1 and 130 both files are still written with what was simulated."
+        "model (every problem is listed with its location); 3 --hil: the PLC could not be put in\n"
+        "the loop (endpoint unreachable or bad bindings, every problem listed) or the --opcua-server\n"
+        "port cannot be served; 130 interrupted by Ctrl-C.\n"
+        "On 1 and 130 both files are still written with what was simulated.\n\n"
+        "--hil: the model document's endpoints and bindings connect the twin to OPC UA servers (PLCs);\n"
+        "an endpoint's password is taken from DTWIN_PASSWORD_<NAME> when set (NAME upper-cased, other\n"
+        "characters than A-Z0-9 as _, e.g. plc-1 -> DTWIN_PASSWORD_PLC_1), else from the document."
     )
     parser.add_argument("model_file", metavar="MODEL_FILE", help="model document (.json, .yaml or .yml)")
     parser.add_argument(
@@ -90,6 +102,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--record-every", type=int, default=1, metavar="K", help="record one row every K ticks (default 1)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no closing summary line")
+    parser.add_argument(
+        "--hil",
+        action="store_true",
+        help="hardware in the loop: read/write the document's bindings on its OPC UA endpoints every tick "
+        "(implies --realtime)",
+    )
+    parser.add_argument(
+        "--opcua-server",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="serve every port as an OPC UA variable on opc.tcp://127.0.0.1:PORT, node ids <component>.<port> in "
+        "namespace urn:dtwin:twin; client writes to inputs force them (implies --realtime)",
+    )
+    parser.add_argument(
+        "--on-disconnect",
+        choices=("continue", "stop"),
+        default="continue",
+        help="--hil: on a lost PLC keep ticking on held values and reconnect (default), or stop the run",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default="data",
+        metavar="DIR",
+        help="--hil: where the OPC UA client certificate is created and kept (default ./data)",
+    )
 
 
 # ------------------------------------------------------------------------------------------ options
@@ -125,11 +163,14 @@ def options_from_args(args: argparse.Namespace) -> tuple[RunOptions, list[str]]:
         record = [p.strip() for p in args.record.split(",") if p.strip()]
         if not record:
             problems.append("--record: give at least one port pattern such as 'tank.*' (or leave it out for all)")
+    if args.opcua_server is not None and not 1 <= args.opcua_server <= 65535:
+        problems.append(f"--opcua-server: must be a TCP port 1..65535, got {args.opcua_server}")
+    online = args.hil or args.opcua_server is not None  # a PLC or a client lives in wall-clock time
     options = RunOptions(
         duration=args.duration,
         dt=args.dt,
         seed=args.seed,
-        realtime=args.realtime or args.time_scale is not None,
+        realtime=args.realtime or args.time_scale is not None or online,
         time_scale=time_scale,
         record=record,
         record_every=args.record_every,
@@ -138,8 +179,12 @@ def options_from_args(args: argparse.Namespace) -> tuple[RunOptions, list[str]]:
 
 
 def create_io(args: argparse.Namespace, doc: ModelDocument) -> PortIO | None:
-    """The run's I/O adapter; None for a pure simulation. (Where ``--hil`` plugs a PLC adapter in.)"""
-    return None
+    """The run's I/O adapter: with ``--hil`` an OPC UA client on the document's endpoints; else None."""
+    if not args.hil:
+        return None
+    from app.engine.hil import OpcUaIO
+
+    return OpcUaIO(with_env_passwords(doc.endpoints), on_disconnect=args.on_disconnect, data_dir=Path(args.data_dir))
 
 
 # ------------------------------------------------------------------------------------------ running
@@ -300,6 +345,17 @@ def _located(error: SimulationError) -> list[str]:
     return found or [error.message]
 
 
+def _io_problems(error: PortIOError) -> list[str]:
+    """Each problem of an I/O adapter that cannot start: the binding and node, or the endpoint, and why."""
+    found = []
+    for p in error.problems:
+        if "port" in p:
+            found.append(f"{p['direction']} binding {p['port']} -> {p['endpoint']} {p['node_id']}: {p['reason']}")
+        elif "endpoint" in p:
+            found.append(f"endpoint {p['endpoint']} ({p.get('url', '?')}): {p.get('reason') or p.get('message')}")
+    return found or [error.message]
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate, simulate, write the outputs; returns the process exit code."""
     err = sys.stderr
@@ -330,6 +386,21 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail([], f"cannot create output directory {out_dir}: {exc.strerror or exc}", err)
 
+    if args.hil and not doc.bindings:
+        _fail([f"{model_file} binds no port to an OPC UA node (add 'endpoints' and 'bindings')"],
+              "--hil needs bindings:", err)  # fmt: skip
+        return EXIT_IO_UNAVAILABLE
+    link: TwinLink | None = None
+    if args.opcua_server is not None:
+        link = TwinLink(sim, hil=False, server_port=args.opcua_server)
+        try:
+            link.open()
+        except TwinServerError as exc:
+            _fail([str(exc)], "the twin cannot be served over OPC UA:", err)
+            return EXIT_IO_UNAVAILABLE
+        if not args.quiet:
+            print(f"serving the twin at {link.server_url} (namespace urn:dtwin:twin)", file=err)
+
     if doc.bindings and io is None and not args.quiet:
         print(
             f"note: the model's {len(doc.bindings)} I/O binding(s) are ignored in a simulation-only run; "
@@ -347,8 +418,17 @@ def run(args: argparse.Namespace) -> int:
                   f"seed {options.seed}); Ctrl-C stops and keeps the results", file=err, flush=True)
         try:
             outcome = simulate(sim, options, on_tick=on_tick, progress_every=max(1, min(1000, requested // 500)))
-        except PortIOError as exc:  # the adapter refused to open: a configuration problem
-            return _fail(_located(exc), "the I/O adapter could not start:", err)
+        except PortIOError as exc:  # the adapter refused to open: nothing ran
+            problems = _io_problems(exc)
+            _fail(problems, f"the PLC could not be put in the loop ({len(problems)} problem(s)):", err)
+            return EXIT_IO_UNAVAILABLE
+        finally:
+            if link is not None:
+                link.close()
+    if io is not None:
+        outcome.extra["io"] = io.stats()
+    if link is not None and link.server is not None:
+        outcome.extra["opcua_server"] = link.server.stats()
     if bar.enabled:
         bar.update(sim.tick, force=True)
     bar.close()
