@@ -68,6 +68,7 @@ class Simulator:
         self.tick = 0
         self._rngs = [random.Random(f"{seed}:{c.name}") for c in self.plan.components]
         self._forces: dict[tuple[str, str], Any] = {}
+        self._requested_forces: dict[tuple[str, str], Any] = {}  # what callers asked for, ahead of the boundary
         self._transforms: dict[tuple[str, str], Callable[[Any, float], Any]] = {}
         self._base_slots: dict[tuple[str, str], int] = {}  # extra slots: unfaulted values of unconnected inputs
         self._pending: list[Callable[[], None]] = []
@@ -156,19 +157,23 @@ class Simulator:
         def apply() -> None:
             self._forces[(comp, port)] = coerced
 
-        self._schedule(apply)
+        with self._lock:
+            self._requested_forces[(comp, port)] = coerced
+            self._pending.append(apply)
 
     def release(self, ref: str) -> bool:
-        """Release a force; False if the port was not forced."""
+        """Release a force (also one still waiting for its tick boundary); False if the port was not forced."""
         comp, port = self._port(ref)
-        if (comp, port) not in self._forces:
-            return False
 
         def apply() -> None:
             self._forces.pop((comp, port), None)
             self._restore_input(comp, port)
 
-        self._schedule(apply)
+        with self._lock:
+            if (comp, port) not in self._requested_forces:
+                return False
+            del self._requested_forces[(comp, port)]
+            self._pending.append(apply)
         return True
 
     def _restore_input(self, comp: str, port: str) -> None:

@@ -253,14 +253,8 @@ def release_force(run: SimulationRun, manager: RunManager, component: str, port:
     ref = _port_ref(component, port)
     if ref not in handle.forces:
         raise NotFoundError(f"{ref} is not forced", [{"component": component, "port": port}], code="not_forced")
-    # The engine releases only forces already in place; one still waiting for its tick boundary cannot be
-    # withdrawn yet, so say so instead of letting it land after the release.
-    if not handle.sim.release(ref):
-        raise ConflictError(
-            f"the force on {ref} takes effect at the next tick boundary; release it after that",
-            [{"component": component, "port": port}],
-            code="force_pending",
-        )
+    # Queued for the next tick boundary, after any force still waiting there, so the release always wins.
+    handle.sim.release(ref)
     handle.forces.pop(ref, None)
 
 

@@ -126,6 +126,15 @@ def test_releasing_an_unforced_port_says_so() -> None:
     assert Simulator(chain()).release("g.out") is False
 
 
+def test_a_force_released_before_its_tick_boundary_never_lands() -> None:
+    sim = Simulator(chain())
+    sim.step()
+    sim.force("g.out", 0.0)
+    assert sim.release("g.out") is True  # still pending: the release is queued behind it
+    sim.step()
+    assert sim.value("g.out") == 6.0 and sim.forces == {}
+
+
 def test_force_value_is_coerced_to_the_port_type_and_checked() -> None:
     sim = Simulator(model([comp("n", "Not", {"in": False}), comp("k", "Counter", {"up": False})]))
     sim.force("k.count", 7)
