@@ -332,3 +332,16 @@ def test_restart_marks_scenario_runs_left_running_as_aborted(
         for run_id in ids:
             row = restarted.get(f"{RUNS}/{run_id}").json()
             assert row["status"] == "aborted" and row["error"] and row["finished_at"] and row["verdict"] is None
+
+
+# ---------------------------------------------------------------------------------------------- docs
+
+
+def test_openapi_shows_scenario_body_examples_and_fault_examples(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    content = spec["paths"]["/api/v1/scenarios"]["post"]["requestBody"]["content"]
+    assert (
+        content["application/json"]["example"]["assertions"] and "assertions:" in content["application/yaml"]["example"]
+    )
+    assert spec["components"]["schemas"]["FaultCreate"]["examples"]
+    assert "422" in spec["paths"]["/api/v1/simulations/{run_id}/faults"]["post"]["responses"]
