@@ -503,6 +503,9 @@ def check_scenario(scenario: Scenario, doc: ModelDocument) -> list[dict[str, Any
             problem = port_problem(f.target)
             if problem:
                 problems.append({"loc": f"{loc}.port", "message": problem})
+            elif f.type in ("offset", "drift", "noise") and port_type(f.target) == "bool":
+                problems.append({"loc": f"{loc}.type", "message": f"{f.target} is bool; a {f.type} fault needs a "
+                                 "number port (use stuck, open, short, delay or dropout)"})
             continue
         spec = specs.get(f.target)
         if spec is None:

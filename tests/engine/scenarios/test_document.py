@@ -154,3 +154,8 @@ def test_json_schema_is_a_valid_draft_2020_12_schema() -> None:
     import jsonschema
 
     jsonschema.Draft202012Validator.check_schema(scenario_json_schema())
+
+
+def test_numeric_faults_on_boolean_ports_are_rejected(model: ModelDocument) -> None:
+    problems = check_scenario(scenario(faults=[{"type": "noise", "port": "cyl.extended", "std": 0.1}]), model)
+    assert locs(problems) == ["faults[0].type"]
