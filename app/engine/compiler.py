@@ -14,14 +14,15 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ._exceptions import AlgebraicLoopError, GraphError
 from .components import REGISTRY, ComponentType
 from .components._base import PLACEHOLDER, Code
 from .document import ModelDocument
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _RNG = re.compile(r"\b_rng\b")
 
@@ -84,6 +85,8 @@ class PortGraph:
     successors: list[list[int]]
 
     def to_networkx(self) -> nx.DiGraph:
+        import networkx as nx  # imported when needed: it costs a fifth of a second at start-up
+
         g = nx.DiGraph()
         g.add_nodes_from(range(len(self.names)))
         g.add_edges_from((u, v) for u, succ in enumerate(self.successors) for v in succ)
@@ -135,6 +138,8 @@ def _topological_order(graph: PortGraph) -> list[int]:
 
 def _loop_problems(graph: PortGraph, ordered: list[int]) -> list[dict[str, Any]]:
     """Name every algebraic loop: one cycle per strongly connected component of the unordered rest (networkx)."""
+    import networkx as nx
+
     done = set(ordered)
     rest = [n for n in range(len(graph.names)) if n not in done]
     g = nx.DiGraph()
