@@ -24,6 +24,10 @@ from .io import BindingSpec, PortIO
 ENGINE_VERSION = "0.1.0"
 
 
+def _noop() -> None:
+    pass
+
+
 def _coerce(data_type: str, value: Any) -> Any:
     if data_type == "bool":
         return bool(value)
@@ -80,12 +84,14 @@ class Simulator:
         self._io_reads: list[BindingSpec] = []
         self._io_writes: list[BindingSpec] = []
         self._read_slots: list[tuple[int, float, float, str] | None] = []
-        self._write_get: Callable[[list[Any]], Any] | None = None
+        self._write_get: Callable[[list[Any]], Any] = lambda v: ()
         self._write_scale: list[tuple[float, float]] = []
         self.recording: Recording | None = None
         self._rec_get: Callable[[list[Any]], Any] | None = None
         self._publish: Callable[[tuple[Any, ...]], None] | None = None
         self._pub_get: Callable[[list[Any]], Any] | None = None
+        self._tick_hooks: tuple[Callable[[Simulator], None], ...] = ()
+        self._requested_params: dict[str, dict[str, Any]] = {}
         if record is not None:
             self.set_recording(record, record_every)
         self.stop_requested = False
@@ -133,9 +139,50 @@ class Simulator:
 
     # ------------------------------------------------------------------ changes (applied at a tick boundary)
 
-    def _schedule(self, change: Callable[[], None]) -> None:
+    def call_at_boundary(self, change: Callable[[], None]) -> None:
+        """Run ``change()`` in the tick thread before the next tick (thread-safe; in call order)."""
         with self._lock:
             self._pending.append(change)
+
+    _schedule = call_at_boundary
+
+    def add_tick_hook(self, hook: Callable[[Simulator], None]) -> None:
+        """Call ``hook(sim)`` after every tick (``sim.tick`` already advanced); keep it cheap."""
+        with self._lock:
+            self._tick_hooks = (*self._tick_hooks, hook)
+            self._pending.append(_noop)  # the tick loop picks the hooks up at the next boundary
+
+    def remove_tick_hook(self, hook: Callable[[Simulator], None]) -> None:
+        with self._lock:
+            self._tick_hooks = tuple(h for h in self._tick_hooks if h != hook)
+            self._pending.append(_noop)
+
+    def set_input(self, ref: str, value: Any) -> Any:
+        """Give an unconnected input a new value from the next tick boundary; returns its previous given value.
+
+        This is the input's *given* value: what it reads when no force or fault overrides it, and what it
+        returns to when one ends.
+        """
+        comp, port = self._port(ref)
+        c = self.plan.by_name[comp]
+        if port not in c.input_slots:
+            raise ModelError(f"{ref} is an output; only inputs have a given value", [{"port": ref}])
+        if port in c.drivers:
+            raise ModelError(f"{ref} is connected; force it instead", [{"port": ref}])
+        slot = c.input_slots[port]
+        coerced = _coerce(self.plan.port_types[ref], value)
+        previous = self.plan.initial_values[slot]
+
+        def apply() -> None:
+            self.plan.initial_values[slot] = coerced
+            if (comp, port) not in self._forces:
+                self.values[slot] = coerced
+            base = self._base_slots.get((comp, port))
+            if base is not None:
+                self.values[base] = coerced
+
+        self.call_at_boundary(apply)
+        return previous
 
     def _apply_pending(self) -> None:
         with self._lock:
@@ -201,7 +248,9 @@ class Simulator:
         c = self.plan.by_name.get(component)
         if c is None:
             raise ModelError(f"unknown component {component!r}", [{"component": component}])
-        params = validate_parameters(c.cls.name, {**c.params, name: value})
+        with self._lock:  # several changes before one boundary add up
+            params = validate_parameters(c.cls.name, {**self._requested_params.get(component, c.params), name: value})
+            self._requested_params[component] = params
 
         def apply() -> None:
             c.params = params
@@ -361,6 +410,7 @@ class Simulator:
                 rec_get = self._rec_get
                 every = rec.every if rec is not None else 0
                 publish, pub_get = self._publish, self._pub_get
+                hooks = self._tick_hooks
                 # Inner loop: no change pending; one generated call per tick.
                 while (end is None or self.tick < end) and not self._pending and not self.stop_requested:
                     k = self.tick
@@ -377,6 +427,8 @@ class Simulator:
                     if publish is not None:
                         publish(pub_get(values))  # type: ignore[misc]
                     self.tick = k + 1
+                    for hook in hooks:
+                        hook(self)
                     if on_tick is not None and (not progress_every or self.tick % progress_every == 0):
                         on_tick(self)
         except Exception as exc:  # a generated-code or I/O failure becomes a run error

@@ -3,13 +3,9 @@ as they do in scenarios.
 
 A request validates the fault as a scenario's ``faults[0]`` would be (same messages, same options) and
 against the running model; switching it on or off happens in the run's own thread at the next tick
-boundary (the simulator's pending-change queue), so a fault never lands half way through a tick. Faults
-that need work after every tick (``jam`` holds a position, ``for`` clears the fault when it ends) hook
-into the simulator's per-tick publisher, chained in front of a served twin's publisher if there is one,
-and only while such a fault is active.
-
-The engine offers no public "call this at the next tick boundary" or "after every tick" hook yet, so this
-module uses ``Simulator._schedule`` and reads ``Simulator._publish``; it is the only place that does.
+boundary (``Simulator.call_at_boundary``), so a fault never lands half way through a tick. Faults that
+need work after every tick (``jam`` holds a position, ``for`` clears the fault when it ends) add a tick
+hook (``Simulator.add_tick_hook``) only while such a fault is active.
 """
 
 from __future__ import annotations
@@ -57,7 +53,6 @@ class RunFaults:
         self._hooks: list[Callable[[Simulator], None]] = []
         self._timed: list[LiveFault] = []
         self._hooked = False
-        self._previous: Callable[[tuple[Any, ...]], None] | None = None
 
     def snapshot(self) -> list[LiveFault]:
         with self.lock:
@@ -76,7 +71,7 @@ class RunFaults:
             self._next_id += 1
             live = LiveFault(fault_id, spec, ActiveFault(spec, self.sim), duration, ports)
             self.faults[fault_id] = live
-        self.sim._schedule(lambda: self._start(live))
+        self.sim.call_at_boundary(lambda: self._start(live))
         return live
 
     def remove(self, fault_id: int) -> bool:
@@ -84,7 +79,7 @@ class RunFaults:
             live = self.faults.pop(fault_id, None)
         if live is None:
             return False
-        self.sim._schedule(lambda: self._stop(live))
+        self.sim.call_at_boundary(lambda: self._stop(live))
         return True
 
     # ---------------------------------------------------------------- in the run thread
@@ -109,20 +104,17 @@ class RunFaults:
         self._timed = [f for f in started if f.end_tick is not None]
         needed = bool(self._hooks or self._timed)
         if needed and not self._hooked:
-            self._previous = self.sim._publish
-            self.sim.set_publisher(self._after_tick)
+            self.sim.add_tick_hook(self._after_tick)
             self._hooked = True
         elif not needed and self._hooked:
-            self.sim.set_publisher(self._previous)
+            self.sim.remove_tick_hook(self._after_tick)
             self._hooked = False
-            self.sim._schedule(lambda: None)  # leave the inner tick loop so it drops the hook
 
-    def _after_tick(self, values: tuple[Any, ...]) -> None:
-        sim = self.sim
+    def _after_tick(self, sim: Simulator) -> None:
         for hook in self._hooks:
             hook(sim)
         if self._timed:
-            done = sim.tick + 1  # the publisher runs before the tick counter advances
+            done = sim.tick  # hooks run after the tick counter advanced
             ended = [f for f in self._timed if done >= f.end_tick]  # type: ignore[operator]
             for live in ended:
                 with self.lock:
@@ -130,8 +122,6 @@ class RunFaults:
                 live.fault.uninstall()
             if ended:
                 self._refresh()
-        if self._previous is not None:
-            self._previous(values)
 
 
 _registry: weakref.WeakKeyDictionary[Simulator, RunFaults] = weakref.WeakKeyDictionary()

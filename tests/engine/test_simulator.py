@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.engine import ModelDocument, ModelError, Simulator, UnknownPortError, run_document
+from app.engine import InMemoryIO, ModelDocument, ModelError, Simulator, UnknownPortError, parse_document, run_document
 from tests.engine.support import comp, model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -306,3 +306,72 @@ def test_failure_in_a_tick_becomes_a_run_error_with_the_tick() -> None:
     with pytest.raises(RunError) as err:
         sim.run(ticks=10)
     assert "tick 3" in err.value.message and "ZeroDivisionError" in err.value.message
+
+
+# ------------------------------------------------------------------------------------------ public hooks
+
+
+def test_two_parameter_changes_before_one_boundary_both_land() -> None:
+    sim = Simulator(model([comp("l", "Limit", {"in": 5.0}, lower=0.0, upper=1.0)]))
+    sim.set_parameter("l", "upper", 10.0)
+    sim.set_parameter("l", "lower", 6.0)  # validated against upper=10 requested just before
+    sim.step()
+    assert sim.value("l.out") == 6.0
+
+
+def test_set_input_changes_an_unconnected_inputs_given_value_at_the_boundary() -> None:
+    sim = Simulator(chain())
+    assert sim.set_input("s.in2", 1.0) == 5.0
+    assert sim.value("s.in2") == 5.0  # not yet
+    sim.step()
+    assert sim.value("s.out") == 7.0
+    sim.force("s.in2", 0.0)
+    sim.step()
+    sim.release("s.in2")
+    sim.step()
+    assert sim.value("s.in2") == 1.0  # a released force returns to the new given value
+
+
+def test_set_input_refuses_connected_inputs_and_outputs() -> None:
+    sim = Simulator(chain())
+    with pytest.raises(ModelError, match="connected"):
+        sim.set_input("g.in", 1.0)
+    with pytest.raises(ModelError, match="output"):
+        sim.set_input("g.out", 1.0)
+
+
+def test_tick_hooks_run_after_every_tick_until_removed() -> None:
+    sim = Simulator(chain())
+    seen: list[int] = []
+
+    def hook(s: Simulator) -> None:
+        seen.append(s.tick)
+
+    sim.add_tick_hook(hook)
+    sim.step(3)
+    sim.remove_tick_hook(hook)
+    sim.step(2)
+    assert seen == [1, 2, 3]
+
+
+def test_call_at_boundary_runs_in_order_before_the_next_tick() -> None:
+    sim = Simulator(chain())
+    calls: list[tuple[str, int]] = []
+    sim.call_at_boundary(lambda: calls.append(("a", sim.tick)))
+    sim.call_at_boundary(lambda: calls.append(("b", sim.tick)))
+    sim.step()
+    assert calls == [("a", 0), ("b", 0)]
+
+
+def test_a_port_io_with_read_bindings_only_gets_empty_writes() -> None:
+    doc = parse_document({
+        "name": "reads", "dt": 0.1,
+        "components": [{"name": "g", "type": "Gain", "parameters": {"k": 2.0}}],
+        "endpoints": [{"name": "plc", "url": "opc.tcp://127.0.0.1:4840"}],
+        "bindings": [{"port": "g.in", "endpoint": "plc", "node_id": "ns=2;s=X", "direction": "read"}],
+    })
+    io = InMemoryIO({"ns=2;s=X": 4.0})
+    sim = Simulator(doc, io=io)
+    sim.open_io()
+    sim.step(2)
+    assert sim.value("g.out") == 8.0 and io.write_calls == 2

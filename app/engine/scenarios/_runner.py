@@ -150,9 +150,6 @@ def run_scenario(
     clock = WallClock(1.0) if scenario.realtime else FastClock()
     error = None
     sim.open_io()
-    if io is not None and not any(b.direction == "write" for b in model_doc.bindings):
-        # Engine workaround: with a PortIO but no write bindings the simulator has no getter for writes.
-        sim._write_get = lambda values: ()
     try:
         for tick, group in _grouped(events, last):
             _advance(sim, tick, clock, faults)
@@ -223,12 +220,10 @@ def _timeline(scenario: Scenario, sim: Simulator, faults: list[ActiveFault], per
 
             def set_param(c: str = comp, n: str = name, v: Any = s.value, saved: dict[str, Any] = saved) -> None:
                 saved["value"] = sim.plan.by_name[c].params[n]
-                sim.set_parameter(c, n, v)
-                sim.apply_now()  # two changes to one component in one tick must not overwrite each other
+                sim.set_parameter(c, n, v)  # several changes before one boundary add up
 
             def restore(c: str = comp, n: str = name, saved: dict[str, Any] = saved) -> None:
                 sim.set_parameter(c, n, saved["value"])
-                sim.apply_now()
 
             events.append(_Event(start, 1, s.index, set_param))
             if end is not None:
@@ -254,18 +249,7 @@ def _timeline(scenario: Scenario, sim: Simulator, faults: list[ActiveFault], per
 
 def set_input(sim: Simulator, comp: str, port: str, value: Any) -> Any:
     """Give an unconnected input a new value between ticks; returns the value it had been given before."""
-    c = sim.plan.by_name[comp]
-    slot = c.input_slots[port]
-    previous = sim.plan.initial_values[slot]
-    # The plan's initial value is the input's "given" value: the engine restores it when a force or a
-    # fault on the input ends, and an input fault transforms it (through a base slot) every tick.
-    sim.plan.initial_values[slot] = value
-    if (comp, port) not in {tuple(k.split(".")) for k in sim.forces}:
-        sim.values[slot] = value
-    base = getattr(sim, "_base_slots", {}).get((comp, port))
-    if base is not None:
-        sim.values[base] = value
-    return previous
+    return sim.set_input(f"{comp}.{port}", value)
 
 
 def _cast(dtype: str, value: Any) -> Any:
