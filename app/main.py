@@ -18,6 +18,7 @@ from app.api.routes import (
     machine_models,
     projects,
     scenarios,
+    schemas,
     simulation_faults,
     simulations,
 )
@@ -36,6 +37,7 @@ API_ROUTERS: list[APIRouter] = [
     endpoints.router,
     bindings.router,
     component_types.router,
+    schemas.router,
     simulations.router,
     simulation_faults.router,
     scenarios.router,

@@ -8,7 +8,8 @@ def test_every_api_route_has_a_description_and_declared_errors(client: TestClien
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             assert operation.get("description"), f"{method.upper()} {path} has no description"
-            if path.startswith("/api/v1/") and path != "/api/v1/component-types":
+            takes_input = operation.get("parameters") or operation.get("requestBody")
+            if path.startswith("/api/v1/") and takes_input:  # a route without input has no 4xx to declare
                 assert set(operation["responses"]) - {"200", "201", "204"}, f"{method.upper()} {path} declares no error"
 
 
