@@ -415,6 +415,8 @@ class OpcUaIO:
         self._write_errors: dict[int, str] = {}
         self._read_timing = _Timings(timing_samples)
         self._write_timing = _Timings(timing_samples)
+        self._write_roundtrip = _Timings(timing_samples)
+        self._write_in_flight: concurrent.futures.Future[Any] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._state = "new"
@@ -469,18 +471,45 @@ class OpcUaIO:
         return out
 
     def write(self, values: Sequence[Any]) -> None:
-        """Send one raw value per write binding; dropped for endpoints that are not connected."""
+        """Send one raw value per write binding; dropped for endpoints that are not connected.
+
+        The Write is sent without waiting for its response: the tick goes on while the PLC answers, and the
+        next tick's Read queues behind it on the same connection, so the PLC always sees tick k's outputs
+        before it answers tick k+1's Read. At most one Write is in flight: a second waits for the first.
+        Per-binding results arrive in ``stats()``; ``write_ms`` is the time the tick spent here.
+        """
         if len(values) != len(self.writes):
             raise PortIOError(f"write() got {len(values)} values for {len(self.writes)} write bindings")
         started = time.perf_counter()
         if self.writes:
-            self._call_tick(self._write_all(values))
+            self._finish_write()
+            if self._state != "open":
+                raise PortIOError("OPC UA I/O is not open")
+            assert self._loop is not None
+            self._write_in_flight = asyncio.run_coroutine_threadsafe(self._timed_write(list(values)), self._loop)
+            self._check_stop_policy()
         self._write_timing.add((time.perf_counter() - started) * 1000.0)
+
+    async def _timed_write(self, values: Sequence[Any]) -> None:
+        started = time.perf_counter()
+        await self._write_all(values)
+        self._write_roundtrip.add((time.perf_counter() - started) * 1000.0)
+
+    def _finish_write(self) -> None:
+        """Wait (bounded) for the Write still in flight, if any."""
+        pending, self._write_in_flight = self._write_in_flight, None
+        if pending is not None:
+            try:
+                pending.result(self._tick_wait)
+            except concurrent.futures.TimeoutError:
+                pass  # the endpoint's own request timeout marks it degraded
 
     def close(self) -> None:
         """Close sessions politely (briefly) and stop the I/O thread; safe to call twice."""
         if self._state == "closed":
             return
+        if self._state == "open":
+            self._finish_write()
         loop, thread = self._loop, self._thread
         if loop is not None and thread is not None and thread.is_alive():
             try:
@@ -532,6 +561,7 @@ class OpcUaIO:
             "seconds_degraded": round(sum(e["seconds_degraded"] for e in endpoints.values()), 3),
             "read_ms": self._read_timing.summary(),
             "write_ms": self._write_timing.summary(),
+            "write_roundtrip_ms": self._write_roundtrip.summary(),
             "binding_errors": binding_errors,
         }
 
@@ -555,6 +585,9 @@ class OpcUaIO:
             self._call(coro, self._tick_wait)
         except concurrent.futures.TimeoutError:
             pass  # the endpoint's own request timeout marks it degraded; never stall the tick loop further
+        self._check_stop_policy()
+
+    def _check_stop_policy(self) -> None:
         if self.on_disconnect == "stop":
             failed = [e for e in self._endpoints if e.state == "failed"]
             if failed:

@@ -212,14 +212,15 @@ def test_a_rejected_or_unconvertible_write_is_reported_per_binding(
         _write("good", plc.node_id("In.Int32"), "int"),
     ]
     io = opened(plc, [_read("echo", plc.node_id("Echo.Int32"))], writes)
-    io.write([-1, 10**6, 1234])
+    io.write([-1, 10**6, 1234])  # sent without waiting: the verdicts arrive in stats()
+    assert wait_for(lambda: len(io.stats()["binding_errors"]) == 2)
     errors = {e["port"]: e["error"] for e in io.stats()["binding_errors"]}
     assert "BadOutOfRange" in errors["reject"]
     assert "out of range for Int16" in errors["small"]
     assert "good" not in errors
     assert wait_for(lambda: io.read() == [1234])
     io.write([5, 7, 1234])
-    assert io.stats()["binding_errors"] == []
+    assert wait_for(lambda: io.stats()["binding_errors"] == [])
 
 
 def test_killed_server_degrades_then_reconnects_re_resolves_and_rewrites_everything(
@@ -235,7 +236,7 @@ def test_killed_server_degrades_then_reconnects_re_resolves_and_rewrites_everyth
     assert wait_for(lambda: io.stats()["state"] == "degraded", step=io.read)
     assert io.read() == [None, None]  # the engine holds the last good values
     io.write([6.5])  # dropped, never raised
-    assert io.stats()["endpoints"]["plc"]["dropped_writes"] >= 1
+    assert wait_for(lambda: io.stats()["endpoints"]["plc"]["dropped_writes"] >= 1)
 
     plc.start("--extra-namespaces", "3")  # same port; the namespace index moves from 2 to 5
     assert wait_for(lambda: io.stats()["state"] == "connected", step=io.read)
