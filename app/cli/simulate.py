@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
 
 from app.cli._progress import ProgressBar
 from app.engine import (
@@ -41,7 +41,9 @@ from app.engine import (
     read_document_file,
 )
 from app.engine.clock import MAX_TIME_SCALE, MIN_TIME_SCALE, Clock, FastClock
-from app.engine.hil.runner import TwinLink, TwinServerError, with_env_passwords
+
+if TYPE_CHECKING:
+    from app.engine.hil.runner import TwinLink
 
 DEFAULT_DURATION = 10.0
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -123,6 +125,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="--hil: on a lost PLC keep ticking on held values and reconnect (default), or stop the run",
     )
     parser.add_argument(
+        "--replay",
+        default=None,
+        metavar="TRACE",
+        help="feed a trace recorded by a --hil run (DIR/trace.csv) into the read-bound ports instead of a PLC",
+    )
+    parser.add_argument(
         "--data-dir",
         default="data",
         metavar="DIR",
@@ -163,6 +171,8 @@ def options_from_args(args: argparse.Namespace) -> tuple[RunOptions, list[str]]:
         record = [p.strip() for p in args.record.split(",") if p.strip()]
         if not record:
             problems.append("--record: give at least one port pattern such as 'tank.*' (or leave it out for all)")
+    if args.replay and args.hil:
+        problems.append("--replay: replaces the PLC, so it cannot be combined with --hil")
     if args.opcua_server is not None and not 1 <= args.opcua_server <= 65535:
         problems.append(f"--opcua-server: must be a TCP port 1..65535, got {args.opcua_server}")
     online = args.hil or args.opcua_server is not None  # a PLC or a client lives in wall-clock time
@@ -178,13 +188,22 @@ def options_from_args(args: argparse.Namespace) -> tuple[RunOptions, list[str]]:
     return options, problems
 
 
-def create_io(args: argparse.Namespace, doc: ModelDocument) -> PortIO | None:
-    """The run's I/O adapter: with ``--hil`` an OPC UA client on the document's endpoints; else None."""
+def create_io(args: argparse.Namespace, doc: ModelDocument, dt: float) -> PortIO | None:
+    """The run's I/O adapter: with ``--hil`` an OPC UA client on the document's endpoints, recording what the
+    PLC delivers to the read bindings; with ``--replay`` such a recording; else None."""
+    from app.engine.scenarios import RecordingIO, TraceReplayIO, read_trace
+
+    if args.replay:
+        replay = TraceReplayIO(read_trace(args.replay), dt)
+        replay.open([b for b in doc.bindings if b.direction == "read"], [])  # a header that does not fit: exit 2
+        return replay
     if not args.hil:
         return None
     from app.engine.hil import OpcUaIO
+    from app.engine.hil.runner import with_env_passwords
 
-    return OpcUaIO(with_env_passwords(doc.endpoints), on_disconnect=args.on_disconnect, data_dir=Path(args.data_dir))
+    plc = OpcUaIO(with_env_passwords(doc.endpoints), on_disconnect=args.on_disconnect, data_dir=Path(args.data_dir))
+    return RecordingIO(plc, dt) if any(b.direction == "read" for b in doc.bindings) else plc
 
 
 # ------------------------------------------------------------------------------------------ running
@@ -366,7 +385,7 @@ def run(args: argparse.Namespace) -> int:
     model_file = args.model_file
     try:
         doc = read_document_file(model_file)
-        io = create_io(args, doc)
+        io = create_io(args, doc, options.dt or doc.dt)
         sim = Simulator(doc, dt=options.dt, seed=options.seed, io=io)
     except SimulationError as exc:
         problems = _located(exc)
@@ -390,8 +409,12 @@ def run(args: argparse.Namespace) -> int:
         _fail([f"{model_file} binds no port to an OPC UA node (add 'endpoints' and 'bindings')"],
               "--hil needs bindings:", err)  # fmt: skip
         return EXIT_IO_UNAVAILABLE
+    if args.replay and not any(b.direction == "read" for b in doc.bindings):
+        return _fail([f"{model_file} has no read bindings to replay into"], "--replay needs read bindings:", err)
     link: TwinLink | None = None
     if args.opcua_server is not None:
+        from app.engine.hil.runner import TwinLink, TwinServerError
+
         link = TwinLink(sim, hil=False, server_port=args.opcua_server)
         try:
             link.open()
@@ -437,6 +460,11 @@ def run(args: argparse.Namespace) -> int:
     recording = sim.recording
     assert recording is not None
     rows = write_telemetry(out_dir / "telemetry.csv", recording, sim.plan.port_types)
+    trace = getattr(io, "trace", None)
+    if args.hil and trace is not None:  # the PLC's inputs, replayable with --replay or `run.py test --replay`
+        from app.engine.scenarios import write_trace
+
+        write_trace(str(out_dir / "trace.csv"), trace)
     summary = build_summary(doc, model_file, options, outcome, rows)
     summary["write_time"] = time.perf_counter() - started
     with (out_dir / "summary.json").open("w", encoding="utf-8") as fh:

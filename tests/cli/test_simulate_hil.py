@@ -77,3 +77,26 @@ def test_hil_against_an_unreachable_plc_exits_3_naming_endpoint_and_reason(tmp_p
     result = simulate(model, "--hil", "--duration", "1", "--out", tmp_path / "out")
     assert result.returncode == 3, result.stderr
     assert f"endpoint plc ({url})" in result.stderr and "refused" in result.stderr
+
+
+def test_a_hil_run_records_the_plc_inputs_and_replaying_them_reproduces_its_telemetry(
+    tmp_path: Path, plc: AsyncuaPlc
+) -> None:
+    model = hil_model(tmp_path / "loop.yaml", plc.url, plc.node_id("Cmd"), plc.node_id("Feedback"))
+    live = simulate(model, "--hil", "--duration", "1", "--quiet", "--out", tmp_path / "live")
+    assert live.returncode == 0, live.stderr
+    trace = (tmp_path / "live" / "trace.csv").read_text()
+    assert trace.splitlines()[0] == "time,fb.in"
+    replay = simulate(model, "--replay", tmp_path / "live" / "trace.csv", "--duration", "1", "--quiet",
+                      "--out", tmp_path / "replay")
+    assert replay.returncode == 0, replay.stderr
+    telemetry = "telemetry.csv"
+    assert (tmp_path / "replay" / telemetry).read_bytes() == (tmp_path / "live" / telemetry).read_bytes()
+
+
+def test_replaying_a_trace_that_does_not_fit_the_model_exits_2(tmp_path: Path) -> None:
+    model = hil_model(tmp_path / "loop.yaml", "opc.tcp://127.0.0.1:4840", "ns=2;s=Cmd", "ns=2;s=Feedback")
+    (tmp_path / "trace.csv").write_text("time,other.in\n0.0,1.0\n")
+    result = simulate(model, "--replay", tmp_path / "trace.csv", "--quiet", "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert "fb.in" in result.stderr and "other.in" in result.stderr
