@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.errors import ConflictError
 from app.db.base import utcnow
 from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
 from app.db.session import get_session_factory
@@ -277,3 +278,15 @@ def decode_telemetry(data: bytes) -> tuple[list[float], list[list[Any]]]:
     """The times and rows stored by a finished run."""
     payload = json.loads(zlib.decompress(data))
     return payload["times"], payload["rows"]
+
+
+def active_handle(run: SimulationRun, manager: RunManager) -> RunHandle:
+    """The live handle of a run that is still ticking; 409 ``run_not_active`` otherwise."""
+    handle = manager.get(run.id)
+    if handle is None:
+        raise ConflictError(
+            f"simulation run {run.id} is {run.status}, not active",
+            [{"id": run.id, "status": run.status}],
+            code="run_not_active",
+        )
+    return handle

@@ -22,7 +22,7 @@ from app.engine import Simulator
 from app.engine.scenarios import FAULT_TYPES, ActiveFault, FaultSpec, ScenarioError, check_scenario, parse_scenario
 from app.engine.scenarios._document import quantize
 from app.schemas.scenarios import FaultCreate
-from app.services.run_manager import RunHandle, RunManager
+from app.services.run_manager import RunManager, active_handle
 
 __all__ = ["clear", "faulted_ports", "inject", "list_faults"]
 
@@ -136,17 +136,6 @@ def _faults_of(sim: Simulator) -> RunFaults:
         return faults
 
 
-def _active(run: SimulationRun, manager: RunManager) -> RunHandle:
-    handle = manager.get(run.id)
-    if handle is None:
-        raise ConflictError(
-            f"simulation run {run.id} is {run.status}, not active",
-            [{"id": run.id, "status": run.status}],
-            code="run_not_active",
-        )
-    return handle
-
-
 def _spec(data: FaultCreate, sim: Simulator) -> FaultSpec:
     """The fault checked exactly as a scenario's fault is, then against the running model."""
     raw = data.model_dump(exclude_none=True, by_alias=True)
@@ -199,7 +188,7 @@ def _read(live: LiveFault, dt: float) -> dict[str, Any]:
 
 def inject(run: SimulationRun, manager: RunManager, data: FaultCreate) -> dict[str, Any]:
     """Inject a fault into an active run; it takes effect at the next tick boundary."""
-    handle = _active(run, manager)
+    handle = active_handle(run, manager)
     sim = handle.sim
     spec = _spec(data, sim)
     if "." in spec.target:
@@ -220,7 +209,7 @@ def list_faults(run: SimulationRun, manager: RunManager) -> list[dict[str, Any]]
 
 def clear(run: SimulationRun, manager: RunManager, fault_id: int) -> None:
     """Clear a fault from the next tick boundary; 404 if the run has no such fault (or it has ended)."""
-    handle = _active(run, manager)
+    handle = active_handle(run, manager)
     if not _faults_of(handle.sim).remove(fault_id):
         raise NotFoundError(
             f"simulation run {run.id} has no active fault {fault_id}", [{"fault_id": fault_id}], code="not_found"

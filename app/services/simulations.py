@@ -26,7 +26,7 @@ from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
 from app.services import documents, simulation_faults
 from app.services.common import engine_errors, get_or_404, paginate
-from app.services.run_manager import RunHandle, RunManager, decode_telemetry
+from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
 
 STOP_WAIT_SECONDS = 2.0
 
@@ -181,20 +181,9 @@ def list_(
     return paginate(session, stmt, limit, offset)
 
 
-def _active(run: SimulationRun, manager: RunManager) -> RunHandle:
-    handle = manager.get(run.id)
-    if handle is None:
-        raise ConflictError(
-            f"simulation run {run.id} is {run.status}, not active",
-            [{"id": run.id, "status": run.status}],
-            code="run_not_active",
-        )
-    return handle
-
-
 def stop(run: SimulationRun, manager: RunManager) -> None:
     """Ask the run to stop at the next tick boundary and wait briefly for it to finish."""
-    handle = _active(run, manager)
+    handle = active_handle(run, manager)
     handle.sim.stop_requested = True
     if handle.thread is not None:
         handle.thread.join(STOP_WAIT_SECONDS)
@@ -239,7 +228,7 @@ def _port_ref(component: str, port: str) -> str:
 
 def set_force(run: SimulationRun, manager: RunManager, component: str, port: str, value: Any) -> dict[str, Any]:
     """Hold a port at a value against every other writer (from the next tick boundary) until released."""
-    handle = _active(run, manager)
+    handle = active_handle(run, manager)
     ref = _port_ref(component, port)
     with engine_errors():
         handle.sim.force(ref, value)
@@ -249,7 +238,7 @@ def set_force(run: SimulationRun, manager: RunManager, component: str, port: str
 
 def release_force(run: SimulationRun, manager: RunManager, component: str, port: str) -> None:
     """Release a force from the next tick boundary; 404 if the port is not forced."""
-    handle = _active(run, manager)
+    handle = active_handle(run, manager)
     ref = _port_ref(component, port)
     if ref not in handle.forces:
         raise NotFoundError(f"{ref} is not forced", [{"component": component, "port": port}], code="not_forced")
@@ -278,7 +267,7 @@ def list_forces(run: SimulationRun, manager: RunManager) -> list[dict[str, Any]]
 
 def set_parameter(run: SimulationRun, manager: RunManager, component: str, name: str, value: Any) -> None:
     """Change one parameter of a component of an active run; applies at the next tick boundary."""
-    handle = _active(run, manager)
+    handle = active_handle(run, manager)
     with engine_errors():
         handle.sim.set_parameter(component, name, value)
 
