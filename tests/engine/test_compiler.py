@@ -124,3 +124,19 @@ def test_gain_chain_source_has_no_function_call_per_gain() -> None:
 def test_port_names_list_inputs_then_outputs_per_component() -> None:
     plan = compile_model(model([comp("t", "TimerOn", {"in": False})]))
     assert plan.port_names() == ["t.in", "t.preset", "t.q", "t.elapsed"]
+
+
+def test_the_same_generated_source_is_compiled_once_and_reused() -> None:
+    from app.engine import Simulator, parse_document
+
+    doc = parse_document({"name": "cache", "components": [{"name": "g", "type": "Gain", "inputs": {"in": 1.0}}]})
+    first, second = Simulator(doc), Simulator(doc)
+    first.step()
+    second.step()
+    assert first._step.__code__ is second._step.__code__
+    second.force("g.out", 2.0)
+    second.step()
+    assert second._step.__code__ is not first._step.__code__
+    second.release("g.out")
+    second.step()
+    assert second._step.__code__ is first._step.__code__  # back to the cached build
