@@ -16,8 +16,7 @@ from typing import Any
 import yaml
 
 from ._exceptions import DocumentError, SimulationError
-from .components import REGISTRY, component_type_names, parameter_problems, types_compatible
-from .components import input_value_problem
+from .components import REGISTRY, component_type_names, input_value_problem, parameter_problems, types_compatible
 from .io import BindingSpec, EndpointSpec
 
 SCHEMA_VERSION = 1
@@ -94,7 +93,8 @@ class ModelDocument:
         if self.endpoints:
             d["endpoints"] = [_endpoint_dict(e) for e in sorted(self.endpoints, key=lambda e: e.name)]
         if self.bindings:
-            d["bindings"] = [_binding_dict(b) for b in sorted(self.bindings, key=lambda b: (b.port, b.direction, b.node_id))]
+            ordered = sorted(self.bindings, key=lambda b: (b.port, b.direction, b.node_id))
+            d["bindings"] = [_binding_dict(b) for b in ordered]
         return d
 
     def digest(self) -> str:
