@@ -28,6 +28,14 @@ def _noop() -> None:
     pass
 
 
+def _connection_key(c: Any) -> tuple[str, str, str, str]:
+    return (c.source, c.source_port, c.target, c.target_port)
+
+
+def _binding_key(b: BindingSpec) -> tuple[Any, ...]:
+    return (b.port, b.endpoint, b.node_id, b.direction, b.data_type, b.scale, b.offset)
+
+
 def _coerce(data_type: str, value: Any) -> Any:
     if data_type == "bool":
         return bool(value)
@@ -92,6 +100,7 @@ class Simulator:
         self._pub_get: Callable[[list[Any]], Any] | None = None
         self._tick_hooks: tuple[Callable[[Simulator], None], ...] = ()
         self._requested_params: dict[str, dict[str, Any]] = {}
+        self._none_slot: int | None = None
         if record is not None:
             self.set_recording(record, record_every)
         self.stop_requested = False
@@ -257,6 +266,76 @@ class Simulator:
 
         self._schedule(apply)
 
+    def replace_document(self, doc: ModelDocument) -> str:
+        """Switch to an edited model at the next tick boundary; returns ``"parameters"`` or ``"graph"``.
+
+        With the same components, types, connections and bindings only parameters and the values of
+        unconnected inputs change, and nothing is re-sorted. Otherwise the new document is compiled here
+        (a ModelError leaves the run on its current model) and swapped in at the boundary: components that
+        keep their name and type keep their state, outputs and random stream; forces and faults on ports
+        that still exist stay; recorded ports that disappear record None. A run exchanging values with a
+        PortIO or a served twin accepts only changes that keep every port and binding.
+        """
+        old = self.plan.doc
+        same_graph = (
+            [(c.name, c.type) for c in old.components] == [(c.name, c.type) for c in doc.components]
+            and sorted(map(_connection_key, old.connections)) == sorted(map(_connection_key, doc.connections))
+            and sorted(map(_binding_key, old.bindings)) == sorted(map(_binding_key, doc.bindings))
+        )
+        if same_graph:
+            for spec in doc.components:
+                c = self.plan.by_name[spec.name]
+                if spec.parameters != c.params:
+                    params = validate_parameters(c.cls.name, spec.parameters)
+                    with self._lock:
+                        self._requested_params[spec.name] = params
+                    self.call_at_boundary(lambda c=c, params=params: setattr(c, "params", params))
+                for port in c.cls.inputs:
+                    given = spec.inputs.get(port.name, port.default)
+                    unconnected = port.name not in c.drivers and (spec.name, port.name) not in self.plan.bound_inputs
+                    current = self.plan.initial_values[c.input_slots[port.name]]
+                    if unconnected and given is not None and given != current:
+                        self.set_input(f"{spec.name}.{port.name}", given)
+            self.call_at_boundary(lambda: setattr(self.plan, "doc", doc))
+            return "parameters"
+        new_plan = compile_model(doc, self.dt)
+        if (self.io is not None or self._publish is not None) and (
+            new_plan.port_names() != self.plan.port_names()
+            or sorted(map(_binding_key, old.bindings)) != sorted(map(_binding_key, doc.bindings))
+        ):
+            raise ModelError("this run exchanges values with a PLC or serves the twin over OPC UA: a change that "
+                             "adds, removes or rebinds ports needs a new run", [{"loc": "components"}])
+        self.call_at_boundary(lambda: self._swap_plan(new_plan))
+        return "graph"
+
+    def _swap_plan(self, new: Plan) -> None:
+        old, old_values = self.plan, list(self.values)
+        values = list(new.initial_values)
+        old_rngs = {c.name: self._rngs[c.index] for c in old.components}
+        rngs = []
+        for c in new.components:
+            kept = old.by_name.get(c.name)
+            same = kept is not None and kept.cls is c.cls
+            rngs.append(old_rngs[c.name] if same else random.Random(f"{self.seed}:{c.name}"))
+            if kept is None or not same:
+                continue
+            for name, slot in c.state_slots.items():
+                values[slot] = old_values[kept.state_slots[name]]
+            for name, slot in c.output_slots.items():
+                values[slot] = old_values[kept.output_slots[name]]
+        ports = {tuple(p.split(".")) for p in new.port_names()}
+        with self._lock:
+            self._forces = {k: v for k, v in self._forces.items() if k in ports}
+            self._requested_forces = {k: v for k, v in self._requested_forces.items() if k in ports}
+            self._requested_params = {}
+        self._transforms = {k: fn for k, fn in self._transforms.items() if k in ports}
+        self._base_slots = {}
+        self._none_slot = None
+        self.plan = new
+        self.values[:] = values  # the tick loop holds this very list
+        self._rngs[:] = rngs
+        self._dirty = True
+
     def apply_now(self) -> None:
         """Apply pending changes immediately (between runs)."""
         self._apply_pending()
@@ -301,13 +380,24 @@ class Simulator:
             slots = [self._slot(*b.port.split(".")) for b in self._io_writes]
             self._write_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
         if self.recording is not None:
-            slots = [self._slot(*p.split(".")) for p in self.recording.ports]
+            slots = [self._recorded_slot(p) for p in self.recording.ports]
             self._rec_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
         if self._publish is not None:
             overridden = set(self._forces) | set(self._transforms)
             slots = [self.plan.read_slot(*p.split("."), overridden) for p in self.plan.port_names()]
             self._pub_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
         self._dirty = False
+
+    def _recorded_slot(self, ref: str) -> int:
+        """A recorded port's slot; a port the model lost while recording reads a slot holding None."""
+        comp, _, port = ref.partition(".")
+        c = self.plan.by_name.get(comp)
+        if c is not None and (port in c.output_slots or port in c.input_slots):
+            return self._slot(comp, port)
+        if self._none_slot is None:
+            self._none_slot = len(self.values)
+            self.values.append(None)
+        return self._none_slot
 
     def set_publisher(self, fn: Callable[[tuple[Any, ...]], None] | None) -> None:
         """After every tick hand every port's value (``port_names()`` order) to ``fn``; set before ``run``."""

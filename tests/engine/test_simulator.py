@@ -375,3 +375,62 @@ def test_a_port_io_with_read_bindings_only_gets_empty_writes() -> None:
     sim.open_io()
     sim.step(2)
     assert sim.value("g.out") == 8.0 and io.write_calls == 2
+
+
+# ------------------------------------------------------------------------------------------ live model edits
+
+
+def test_a_parameter_edit_applies_at_the_boundary_without_recompiling_the_plan() -> None:
+    sim = Simulator(chain())
+    sim.step()
+    plan = sim.plan
+    edited = chain()
+    edited.component("g").parameters["k"] = 10.0
+    assert sim.replace_document(edited) == "parameters"
+    sim.step()
+    assert sim.plan is plan and sim.value("g.out") == 20.0
+
+
+def test_an_edited_input_value_applies_like_set_input() -> None:
+    sim = Simulator(chain())
+    edited = chain()
+    edited.component("s").inputs["in2"] = 1.0
+    assert sim.replace_document(edited) == "parameters"
+    sim.step()
+    assert sim.value("s.out") == 7.0
+
+
+def test_a_graph_edit_keeps_the_state_of_components_that_stay() -> None:
+    sim = Simulator(chain(), record=["x.out", "s.out"])
+    sim.step(10)
+    integral = sim.value("x.out")
+    edited = model([comp("c", "Constant", value=2.0), comp("g", "Gain", k=3.0), comp("s", "Sum", {"in2": 5.0}),
+                    comp("x", "Integrator"), comp("h", "Gain", k=0.5)],
+                   [("c.out", "g.in"), ("g.out", "h.in"), ("h.out", "s.in1"), ("s.out", "x.in")], dt=0.1)
+    assert sim.replace_document(edited) == "graph"
+    sim.step()
+    assert sim.value("h.out") == 3.0 and sim.value("s.out") == 8.0
+    carried = sim.value("x.out")  # the integrator's state went on from where it was, not from zero
+    assert carried == pytest.approx(integral + 1.1)
+    sim.step()
+    assert sim.value("x.out") == pytest.approx(carried + 0.8)
+
+
+def test_a_graph_edit_keeps_forces_on_ports_that_still_exist_and_records_none_for_lost_ports() -> None:
+    sim = Simulator(chain(), record=["g.out", "x.out"])
+    sim.force("g.out", 1.0)
+    sim.step()
+    edited = model([comp("c", "Constant", value=2.0), comp("g", "Gain", k=3.0)], [("c.out", "g.in")], dt=0.1)
+    sim.replace_document(edited)
+    sim.step()
+    assert sim.value("g.out") == 1.0 and sim.forces == {"g.out": 1.0}
+    assert sim.recording is not None and sim.recording.rows[-1] == (1.0, None)
+
+
+def test_an_edit_that_cannot_run_leaves_the_run_on_its_model() -> None:
+    sim = Simulator(chain())
+    looped = model([comp("a", "Gain"), comp("b", "Gain")], [("a.out", "b.in"), ("b.out", "a.in")], dt=0.1)
+    with pytest.raises(ModelError):
+        sim.replace_document(looped)
+    sim.step()
+    assert sim.value("g.out") == 6.0
