@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings, get_settings
 from app.db.models import CommunicationBinding, Component, Connection, Endpoint, MachineModel, Project
 from app.db.session import get_session_factory
 from app.services.common import get_or_404
+from app.services.live_models import RUN_MANAGER_KEY
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_session(settings: SettingsDep) -> Iterator[Session]:
+def get_session(settings: SettingsDep, request: Request) -> Iterator[Session]:
     """One transaction per request: commit if the endpoint returned, roll back if it raised."""
     with get_session_factory(settings.database_url)() as session:
+        # Services that edit a model tell its running simulations after commit (app/services/live_models.py).
+        session.info[RUN_MANAGER_KEY] = getattr(request.app.state, "run_manager", None)
         try:
             yield session
             session.commit()

@@ -82,6 +82,12 @@ class RunIO(BaseModel):
     opcua_server: dict[str, Any] | None = Field(None, description="the served twin: url, namespace, counters")
 
 
+class ModelEdits(BaseModel):
+    applied: int = Field(0, description="edits taken by the run")
+    last: Literal["parameters", "graph"] | None = Field(None, description="kind of the last edit taken")
+    error: dict[str, Any] | None = Field(None, description="why the last edit was not taken (message, problems)")
+
+
 class SimulationRead(BaseModel):
     """A run's settings, progress counters and outcome."""
 
@@ -109,6 +115,13 @@ class SimulationRead(BaseModel):
     max_lateness: float
     error: str | None
     io: RunIO | None = Field(None, description="hil runs and served twins: I/O health")
+    model_edits: ModelEdits | None = Field(
+        None,
+        description="while active: edits of the stored model pushed to this run. Parameter and input edits apply "
+        "at the next tick boundary; graph edits are compiled first and swapped in at the boundary, keeping the "
+        "state of components that stay. An edit the run cannot take is reported in `error` and the run keeps "
+        "its model.",
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

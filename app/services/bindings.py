@@ -12,7 +12,7 @@ from app import engine
 from app.core.errors import UnprocessableError
 from app.db.models import CommunicationBinding, Component, Endpoint, MachineModel
 from app.schemas.resources import BindingCreate, BindingUpdate
-from app.services import catalog
+from app.services import catalog, live_models
 from app.services.common import get_or_404, paginate
 from app.services.drivers import ensure_input_free
 
@@ -54,6 +54,7 @@ def create(session: Session, data: BindingCreate) -> CommunicationBinding:
     binding = CommunicationBinding(**fields)
     session.add(binding)
     session.flush()
+    _edited(session, binding.component_id)
     return binding
 
 
@@ -93,9 +94,18 @@ def update(session: Session, binding: CommunicationBinding, data: BindingUpdate)
     for key, value in fields.items():
         setattr(binding, key, value)
     session.flush()
+    _edited(session, binding.component_id)
     return binding
 
 
 def delete(session: Session, binding: CommunicationBinding) -> None:
+    component_id = binding.component_id
     session.delete(binding)
     session.flush()
+    _edited(session, component_id)
+
+
+def _edited(session: Session, component_id: int) -> None:
+    component = session.get(Component, component_id)
+    if component is not None:
+        live_models.model_edited(session, component.machine_model_id)

@@ -12,7 +12,7 @@ from app import engine
 from app.core.errors import ConflictError
 from app.db.models import CommunicationBinding, Component, Connection, MachineModel
 from app.schemas.resources import ComponentCreate, ComponentUpdate
-from app.services import catalog
+from app.services import catalog, live_models
 from app.services.common import engine_errors, get_or_404, paginate
 
 
@@ -45,6 +45,7 @@ def create(session: Session, data: ComponentCreate) -> Component:
     )
     session.add(component)
     session.flush()
+    live_models.model_edited(session, component.machine_model_id)
     return component
 
 
@@ -107,10 +108,13 @@ def update(session: Session, component: Component, data: ComponentUpdate) -> Com
     for key, value in changes.items():
         setattr(component, key, value)
     session.flush()
+    live_models.model_edited(session, component.machine_model_id)
     return component
 
 
 def delete(session: Session, component: Component) -> None:
     """Delete the component; the database cascades to its connections and bindings."""
+    model_id = component.machine_model_id
     session.delete(component)
     session.flush()
+    live_models.model_edited(session, model_id)

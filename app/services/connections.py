@@ -11,7 +11,7 @@ from app import engine
 from app.core.errors import UnprocessableError
 from app.db.models import Component, Connection, MachineModel
 from app.schemas.resources import ConnectionCreate, ConnectionUpdate
-from app.services import catalog
+from app.services import catalog, live_models
 from app.services.common import get_or_404, paginate
 from app.services.drivers import ensure_input_free
 
@@ -54,6 +54,7 @@ def create(session: Session, data: ConnectionCreate) -> Connection:
     connection = Connection(machine_model_id=source.machine_model_id, **data.model_dump())
     session.add(connection)
     session.flush()
+    live_models.model_edited(session, connection.machine_model_id)
     return connection
 
 
@@ -92,9 +93,12 @@ def update(session: Session, connection: Connection, data: ConnectionUpdate) -> 
         setattr(connection, key, value)
     connection.machine_model_id = source.machine_model_id
     session.flush()
+    live_models.model_edited(session, connection.machine_model_id)
     return connection
 
 
 def delete(session: Session, connection: Connection) -> None:
+    model_id = connection.machine_model_id
     session.delete(connection)
     session.flush()
+    live_models.model_edited(session, model_id)

@@ -53,6 +53,9 @@ class RunHandle:
     forces: dict[str, Any] = field(default_factory=dict)
     thread: threading.Thread | None = None
     link: TwinLink | None = None  # HIL I/O and/or the served twin; opened before launch, closed by the run thread
+    machine_model_id: int | None = None
+    # Edits of the stored model pushed to this run (app/services/live_models.py).
+    model_edits: dict[str, Any] = field(default_factory=lambda: {"applied": 0, "last": None, "error": None})
     _t0: float = 0.0
     _wall: float = 0.0
 

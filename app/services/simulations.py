@@ -141,7 +141,7 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
         clock: engine.FastClock | engine.WallClock = link.clock if realtime else engine.FastClock()
     else:
         clock = engine.WallClock(data.time_scale) if realtime else engine.FastClock()
-    handle = RunHandle(run.id, sim, data.duration, clock, link=link)
+    handle = RunHandle(run.id, sim, data.duration, clock, link=link, machine_model_id=data.machine_model_id)
     if link is not None:
         run.io = handle.io_status()
         link.on_client_force = lambda ref, value: handle.forces.__setitem__(ref, value)
@@ -157,8 +157,11 @@ def read(run: SimulationRun, manager: RunManager) -> dict[str, Any]:
     """The run's fields, with live counters while it is active."""
     fields = {column.key: getattr(run, column.key) for column in SimulationRun.__table__.columns}
     handle = manager.get(run.id)
+    fields["model_edits"] = None
     if handle is not None:
         fields.update(handle.counters())
+        if handle.status in ACTIVE_STATUSES:
+            fields["model_edits"] = dict(handle.model_edits)
     wall = fields["wall_time"]
     fields["real_time_factor"] = fields["sim_time"] / wall if wall > 0 else None
     return fields
