@@ -8,7 +8,6 @@ Python into one function. Parameter or force changes regenerate that function wi
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import heapq
 import math
@@ -65,7 +64,7 @@ class Plan:
 
     def port_names(self) -> list[str]:
         """Every port as "component.port", components in document order, inputs then outputs."""
-        names = []
+        names: list[str] = []
         for c in self.components:
             names.extend(f"{c.name}.{p}" for p in c.cls.input_ports)
             names.extend(f"{c.name}.{p}" for p in c.cls.output_ports)
@@ -166,14 +165,19 @@ def _loop_problems(graph: PortGraph, ordered: list[int]) -> list[dict[str, Any]]
             "cycle": ports,
             "components": comps,
         })
-    problems.sort(key=lambda p: p["cycle"])
+    problems.sort(key=lambda p: tuple(p["cycle"]))
     return problems
+
+
+def _split(ref: str) -> tuple[str, str]:
+    comp, _, port = ref.partition(".")
+    return comp, port
 
 
 def _analyse(doc: ModelDocument) -> tuple[list[dict[str, Any]], PortGraph, list[int]]:
     problems: list[dict[str, Any]] = []
     driven = {(c.target, c.target_port) for c in doc.connections}
-    driven |= {tuple(b.port.split(".")) for b in doc.bindings if b.direction == "read"}
+    driven |= {_split(b.port) for b in doc.bindings if b.direction == "read"}
     for i, comp in enumerate(doc.components):
         cls = REGISTRY[comp.type]
         for port in cls.inputs:
@@ -248,7 +252,7 @@ def compile_model(doc: ModelDocument, dt: float | None = None) -> Plan:
                 seen.add(comp)
                 order.append(comp)
     order.extend(c.name for c in components if c.name not in seen)
-    bound = frozenset(tuple(b.port.split(".")) for b in doc.bindings if b.direction == "read")
+    bound = frozenset(_split(b.port) for b in doc.bindings if b.direction == "read")
     return Plan(doc, step, components, by_name, output_order, order, values, port_types, bound)  # type: ignore[arg-type]
 
 
@@ -280,10 +284,18 @@ def _format_template(template: str) -> str:
     return "\n".join("    " + line for line in "".join(out).splitlines())
 
 
-@functools.lru_cache(maxsize=None)
+_TEMPLATES: dict[type[ComponentType], tuple[dict[str, str], str]] = {}
+
+
 def _templates(cls: type[ComponentType]) -> tuple[dict[str, str], str]:
+    """The type's templates as format patterns, prepared once per type."""
+    cached = _TEMPLATES.get(cls)
+    if cached is not None:
+        return cached
     outputs = {name: _format_template(code) for name, code in cls.output_code.items()}
-    return outputs, _format_template(cls.update_code) if cls.update_code else ""
+    cached = (outputs, _format_template(cls.update_code) if cls.update_code else "")
+    _TEMPLATES[cls] = cached
+    return cached
 
 
 @dataclass
@@ -386,4 +398,5 @@ def build_step(plan: Plan, rngs: list[Any], forced_values: list[Any], transforms
     source = generate_source(plan, overrides)
     namespace = dict(_NAMESPACE, _R=rngs, _F=forced_values, _X=transforms)
     exec(_compiled(source, plan.doc.name), namespace)  # noqa: S102 - generated from checked specs
-    return namespace["step"]  # type: ignore[no-any-return]
+    step: StepFunction = namespace["step"]  # type: ignore[assignment]
+    return step

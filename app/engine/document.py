@@ -327,7 +327,7 @@ def parse_document(data: Any) -> ModelDocument:
             if raw.get(key) is not None and not isinstance(raw.get(key), str):
                 bad(f"{loc}.{key}", "must be a string")
                 ok = False
-        if ok:
+        if ok and isinstance(ename, str) and isinstance(url, str):
             endpoint_names.add(ename)
             endpoints.append(EndpointSpec(ename, url, policy, mode, raw.get("username"), raw.get("password")))
 

@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
 
@@ -26,6 +27,19 @@ ENGINE_VERSION = "0.1.0"
 
 def _noop() -> None:
     pass
+
+
+def _split(ref: str) -> tuple[str, str]:
+    comp, _, port = ref.partition(".")
+    return comp, port
+
+
+def _getter(slots: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """A fast reader of several slots as a tuple (itemgetter returns a bare value for one slot)."""
+    if len(slots) == 1:
+        only = slots[0]
+        return lambda v: (v[only],)
+    return itemgetter(*slots)
 
 
 def _connection_key(c: Any) -> tuple[str, str, str, str]:
@@ -289,7 +303,7 @@ class Simulator:
                     params = validate_parameters(c.cls.name, spec.parameters)
                     with self._lock:
                         self._requested_params[spec.name] = params
-                    self.call_at_boundary(lambda c=c, params=params: setattr(c, "params", params))
+                    self.call_at_boundary(partial(setattr, c, "params", params))
                 for port in c.cls.inputs:
                     given = spec.inputs.get(port.name, port.default)
                     unconnected = port.name not in c.drivers and (spec.name, port.name) not in self.plan.bound_inputs
@@ -377,15 +391,12 @@ class Simulator:
             dtype = self.plan.port_types[b.port]
             self._read_slots.append(None if (comp, port) in self._forces else (slot, b.scale, b.offset, dtype))
         if self._io_writes:
-            slots = [self._slot(*b.port.split(".")) for b in self._io_writes]
-            self._write_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
+            self._write_get = _getter([self._slot(*_split(b.port)) for b in self._io_writes])
         if self.recording is not None:
-            slots = [self._recorded_slot(p) for p in self.recording.ports]
-            self._rec_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
+            self._rec_get = _getter([self._recorded_slot(p) for p in self.recording.ports])
         if self._publish is not None:
             overridden = set(self._forces) | set(self._transforms)
-            slots = [self.plan.read_slot(*p.split("."), overridden) for p in self.plan.port_names()]
-            self._pub_get = itemgetter(*slots) if len(slots) > 1 else (lambda v, s=slots[0]: (v[s],))
+            self._pub_get = _getter([self.plan.read_slot(*_split(p), overridden) for p in self.plan.port_names()])
         self._dirty = False
 
     def _recorded_slot(self, ref: str) -> int:
@@ -510,8 +521,9 @@ class Simulator:
                         self._exchange_reads()
                     step(values, t)
                     if every and k % every == 0:
-                        rec.times.append(t)  # type: ignore[union-attr]
-                        rec.rows.append(rec_get(values))  # type: ignore[misc]
+                        assert rec is not None and rec_get is not None
+                        rec.times.append(t)
+                        rec.rows.append(rec_get(values))
                     if io is not None:
                         self._exchange_writes()
                     if publish is not None:

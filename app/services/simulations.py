@@ -146,7 +146,11 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
         run.io = handle.io_status()
         link.on_client_force = lambda ref, value: handle.forces.__setitem__(ref, value)
         # Opened in this request: released if the row never commits (once launched, the run thread closes it).
-        event.listen(session, "after_rollback", lambda _s: handle.thread is None and link.close(), once=True)
+        def release_link(_session: Session) -> None:
+            if handle.thread is None:
+                link.close()
+
+        event.listen(session, "after_rollback", release_link, once=True)
     # The thread writes to this row from its own session: it must not start before the row is visible,
     # and must not start at all if the request's transaction rolls back.
     event.listen(session, "after_commit", lambda _session: manager.launch(handle), once=True)
@@ -281,7 +285,8 @@ def telemetry(session: Session, run: SimulationRun, manager: RunManager) -> dict
     if handle is not None and handle.sim.recording is not None:
         rec = handle.sim.recording
         n = len(rec.rows)  # rows are appended after times: take the rows' length first
-        rows, times = rec.rows[:n], rec.times[:n]
+        rows: Sequence[Sequence[Any]] = rec.rows[:n]
+        times = rec.times[:n]
         ports, every, truncated = rec.ports, rec.every, handle.truncated
     else:
         stored = session.scalar(select(RunTelemetry).where(RunTelemetry.run_id == run.id))

@@ -90,10 +90,10 @@ def to_node_value(vtype: int, value: Any) -> Any:
             raise ValueError(f"{value!r} is out of range for {TYPE_NAMES[vtype]}")
         return number
     if vtype in (10, 11):
-        number = float(value)
-        if vtype == 10 and math.isfinite(number) and abs(number) > _FLOAT_MAX:
+        real = float(value)
+        if vtype == 10 and math.isfinite(real) and abs(real) > _FLOAT_MAX:
             raise ValueError(f"{value!r} is out of range for Float")
-        return number
+        return real
     return str(value)
 
 

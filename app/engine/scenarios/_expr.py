@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from ._errors import ExpressionError
 
@@ -212,7 +212,7 @@ _BINARY = {
 }
 
 
-def _series(node: Node, columns: dict[str, Sequence[Any]], n: int) -> list[Any]:
+def _series(node: Node, columns: Mapping[str, Sequence[Any]], n: int) -> list[Any]:
     kind = node.kind
     if kind in ("num", "bool"):
         return [node.value] * n
@@ -268,7 +268,7 @@ class Expression:
         for arg in node.args:
             self._collect(arg, out)
 
-    def evaluate(self, columns: dict[str, Sequence[Any]], n: int) -> list[Any]:
+    def evaluate(self, columns: Mapping[str, Sequence[Any]], n: int) -> list[Any]:
         """One value per sample; ``columns`` maps every port in ``self.ports`` to its samples."""
         return _series(self.tree, columns, n)
 

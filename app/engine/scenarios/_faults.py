@@ -48,7 +48,7 @@ def fault_periods(spec: FaultSpec, seed: int, dt: float, last_tick: int) -> list
     if not spec.random:
         return [FaultPeriod(spec.index, start, end)] if end > start else []
     rng = random.Random(f"{seed}:fault:{spec.index}:schedule")
-    periods = []
+    periods: list[FaultPeriod] = []
     t = spec.at
     limit = end * dt
     while True:

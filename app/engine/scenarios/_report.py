@@ -110,10 +110,10 @@ def plot_assertion_png(result: ScenarioResult, a: AssertionResult, dpi: int = 80
             ax.axvspan(a.window[0], a.window[1], color="tab:blue", alpha=0.08, label="window")
         for tt in a.trigger_times[:50]:
             ax.axvline(tt, color="tab:purple", linestyle=":", linewidth=0.8)
-        for i, p in enumerate(result.fault_periods):
-            ax.axvspan(p["start"], p["end"], color="tab:red", alpha=0.12, hatch="//",
+        for i, period in enumerate(result.fault_periods):
+            ax.axvspan(period["start"], period["end"], color="tab:red", alpha=0.12, hatch="//",
                        label="fault" if i == 0 else None)
-            ax.text(p["start"], 1.0, f" {p['name']}", transform=ax.get_xaxis_transform(), fontsize=7,
+            ax.text(period["start"], 1.0, f" {period['name']}", transform=ax.get_xaxis_transform(), fontsize=7,
                     va="top", color="darkred")
         if a.time is not None:
             marker_ax, y = ax, None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 from .._exceptions import RunError, SimulationError
@@ -104,7 +105,7 @@ class _Event:
     tick: int
     phase: int  # ends before starts: 0 stimulus end, 1 stimulus, 2 fault stop, 3 fault start
     index: int
-    action: Callable[[], None] = field(compare=False)
+    action: Callable[[], object] = field(compare=False)
 
 
 def run_scenario(
@@ -209,11 +210,11 @@ def _timeline(scenario: Scenario, sim: Simulator, faults: list[ActiveFault], per
         start = quantize(s.at, dt)
         end = quantize(s.at + s.duration, dt) if s.duration is not None else None
         if s.action == "force":
-            events.append(_Event(start, 1, s.index, lambda r=s.target, v=s.value: sim.force(r, v)))
+            events.append(_Event(start, 1, s.index, partial(sim.force, s.target, s.value)))
             if end is not None:
-                events.append(_Event(end, 0, s.index, lambda r=s.target: sim.release(r)))
+                events.append(_Event(end, 0, s.index, partial(sim.release, s.target)))
         elif s.action == "release":
-            events.append(_Event(start, 1, s.index, lambda r=s.target: sim.release(r)))
+            events.append(_Event(start, 1, s.index, partial(sim.release, s.target)))
         elif s.action == "parameter":
             comp, _, name = s.target.partition(".")
             saved: dict[str, Any] = {}
@@ -238,8 +239,10 @@ def _timeline(scenario: Scenario, sim: Simulator, faults: list[ActiveFault], per
 
             events.append(_Event(start, 1, s.index, set_value))
             if end is not None:
-                events.append(_Event(end, 0, s.index, lambda c=comp, p=port, held=held: set_input(sim, c, p,
-                                                                                                   held["value"])))
+                def unset(c: str = comp, p: str = port, held: dict[str, Any] = held) -> None:
+                    set_input(sim, c, p, held["value"])
+
+                events.append(_Event(end, 0, s.index, unset))
     for p in periods:
         fault = faults[p.fault]
         events.append(_Event(p.start_tick, 3, p.fault, fault.start))
