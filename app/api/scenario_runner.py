@@ -22,7 +22,7 @@ def scenario_runner_lifespan(app: FastAPI) -> Iterator[ScenarioRunner]:
     """Create the scenario runner for the application's lifetime."""
     # Tests override get_settings per app; start-up must see the same database as the requests.
     settings = app.dependency_overrides.get(get_settings, get_settings)()
-    runner = ScenarioRunner(settings.database_url)
+    runner = ScenarioRunner(settings.database_url, settings.run_yield_interval, settings.run_yield_pause)
     try:
         aborted = runner.abort_leftovers()
         if aborted:

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import zlib
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db.base import utcnow
 from app.db.scenarios import ACTIVE_SCENARIO_STATUSES, ScenarioRun
 from app.db.session import get_session_factory
-from app.engine import ModelDocument
+from app.engine import ModelDocument, Simulator
 from app.engine.scenarios import Scenario, run_scenario
 
 logger = logging.getLogger(__name__)
@@ -31,10 +31,13 @@ ABORTED_MESSAGE = "the server stopped while the scenario was running"
 class ScenarioRunner:
     """Starts scenario runs in threads and tracks the ones still going."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, yield_interval: float = 0.002, yield_pause: float = 0.0001) -> None:
         self.database_url = database_url
+        self.yield_interval = yield_interval
+        self.yield_pause = yield_pause
         self._threads: dict[int, threading.Thread] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def active(self) -> list[int]:
         with self._lock:
@@ -62,7 +65,8 @@ class ScenarioRunner:
         thread.start()
 
     def shutdown(self, timeout: float = 5.0) -> None:
-        """Wait up to ``timeout`` for running scenarios, then mark the rest aborted."""
+        """Ask running scenarios to stop, wait up to ``timeout``, then mark the rest aborted."""
+        self._stopping.set()
         deadline = time.monotonic() + timeout
         with self._lock:
             threads = dict(self._threads)
@@ -74,6 +78,21 @@ class ScenarioRunner:
                 self._abort(left)
             except SQLAlchemyError:
                 logger.exception("could not mark scenario runs %s aborted", left)
+
+    def _tick_hook(self) -> Callable[[Simulator], None]:
+        """Share the GIL with request threads like simulation runs do, and stop when the server stops."""
+        interval, pause, stopping = self.yield_interval, self.yield_pause, self._stopping
+        next_yield = time.perf_counter() + interval
+
+        def hook(sim: Simulator) -> None:
+            nonlocal next_yield
+            if interval and time.perf_counter() >= next_yield:
+                time.sleep(pause)
+                next_yield = time.perf_counter() + interval
+                if stopping.is_set():
+                    sim.stop_requested = True
+
+        return hook
 
     def _write(self, run_id: int, values: dict[str, Any]) -> None:
         # Only an active row is written: a run marked aborted at shutdown keeps that status.
@@ -89,7 +108,7 @@ class ScenarioRunner:
         final: dict[str, Any]
         try:
             self._write(run_id, {"status": "running", "started_at": utcnow()})
-            result = run_scenario(scenario, model_doc)
+            result = run_scenario(scenario, model_doc, tick_hook=self._tick_hook())
             data = result.to_dict(series=False)
             series = zlib.compress(json.dumps(result.series).encode(), 6)
             final = {

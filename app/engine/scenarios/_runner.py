@@ -114,8 +114,13 @@ def run_scenario(
     *,
     io: PortIO | None = None,
     replay: Trace | None = None,
+    tick_hook: Callable[[Simulator], None] | None = None,
 ) -> ScenarioResult:
-    """Run a scenario on a model and judge every assertion; ScenarioError if it does not fit the model."""
+    """Run a scenario on a model and judge every assertion; ScenarioError if it does not fit the model.
+
+    ``tick_hook(sim)`` runs after every tick (a host uses it to share the GIL or to stop the run early by
+    setting ``sim.stop_requested``); it must not change values.
+    """
     problems = check_scenario(scenario, model_doc)
     if problems:
         first = problems[0]
@@ -143,6 +148,8 @@ def run_scenario(
     wanted.extend(p for p in reads if p not in wanted)
 
     sim = Simulator(model_doc, dt=dt, seed=scenario.seed, io=recorder or io, record=wanted)
+    if tick_hook is not None:
+        sim.add_tick_hook(tick_hook)
     faults = [ActiveFault(f, sim) for f in scenario.faults]
     periods = [p for f in scenario.faults for p in fault_periods(f, scenario.seed, dt, last)]
     events = _timeline(scenario, sim, faults, periods, dt)

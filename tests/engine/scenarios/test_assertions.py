@@ -129,3 +129,35 @@ def test_stimulus_parameter_change_is_restored_after_for(model: ModelDocument) -
     from .conftest import at
 
     assert (at(r, "gain.out", 2.5), at(r, "gain.out", 3.5)) == pytest.approx((5.0, 3.5))
+
+
+def test_a_tick_hook_sees_every_tick_and_changes_nothing(model: ModelDocument) -> None:
+    from app.engine import Simulator
+    from app.engine.scenarios import run_scenario
+
+    from .conftest import scenario
+
+    parts = dict(faults=[{"type": "noise", "port": "gain.out", "std": 0.5, "at": 2, "for": 3}],
+                 assertions=[{"always": "gain.out < 9"}])
+    ticks: list[int] = []
+
+    def hook(sim: Simulator) -> None:
+        ticks.append(sim.tick)
+
+    hooked = run_scenario(scenario(**parts), model, tick_hook=hook)
+    assert ticks == list(range(1, hooked.ticks + 1))
+    assert hooked.to_dict() == run(model, **parts).to_dict() | {"wall_time": hooked.to_dict()["wall_time"]}
+
+
+def test_a_tick_hook_can_stop_the_run_early(model: ModelDocument) -> None:
+    from app.engine import Simulator
+    from app.engine.scenarios import run_scenario
+
+    from .conftest import scenario
+
+    def stop_at_tick_5(sim: Simulator) -> None:
+        if sim.tick == 5:
+            sim.stop_requested = True
+
+    result = run_scenario(scenario(), model, tick_hook=stop_at_tick_5)
+    assert result.ticks == 5
