@@ -29,6 +29,10 @@ def _noop() -> None:
     pass
 
 
+def _discard(_item: Any) -> None:
+    pass
+
+
 def _split(ref: str) -> tuple[str, str]:
     comp, _, port = ref.partition(".")
     return comp, port
@@ -109,7 +113,7 @@ class Simulator:
         self._write_get: Callable[[list[Any]], Any] = lambda v: ()
         self._write_scale: list[tuple[float, float]] = []
         self.recording: Recording | None = None
-        self._rec_get: Callable[[list[Any]], Any] | None = None
+        self._rec_get: Callable[[list[Any]], Any] = lambda v: ()
         self._publish: Callable[[tuple[Any, ...]], None] | None = None
         self._pub_get: Callable[[list[Any]], Any] | None = None
         self._tick_hooks: tuple[Callable[[Simulator], None], ...] = ()
@@ -166,8 +170,6 @@ class Simulator:
         """Run ``change()`` in the tick thread before the next tick (thread-safe; in call order)."""
         with self._lock:
             self._pending.append(change)
-
-    _schedule = call_at_boundary
 
     def add_tick_hook(self, hook: Callable[[Simulator], None]) -> None:
         """Call ``hook(sim)`` after every tick (``sim.tick`` already advanced); keep it cheap."""
@@ -264,7 +266,7 @@ class Simulator:
             else:
                 self._transforms[(comp, port)] = fn
 
-        self._schedule(apply)
+        self.call_at_boundary(apply)
 
     def set_parameter(self, component: str, name: str, value: Any) -> None:
         """Change one parameter; takes effect at the next tick boundary."""
@@ -278,7 +280,7 @@ class Simulator:
         def apply() -> None:
             c.params = params
 
-        self._schedule(apply)
+        self.call_at_boundary(apply)
 
     def replace_document(self, doc: ModelDocument) -> str:
         """Switch to an edited model at the next tick boundary; returns ``"parameters"`` or ``"graph"``.
@@ -508,8 +510,11 @@ class Simulator:
                     break
                 step = self._step
                 rec = self.recording
-                rec_get = self._rec_get
                 every = rec.every if rec is not None else 0
+                # Bound once here, not looked up per recorded tick.
+                add_time = rec.times.append if rec is not None else _discard
+                add_row = rec.rows.append if rec is not None else _discard
+                rec_get = self._rec_get
                 publish, pub_get = self._publish, self._pub_get
                 hooks = self._tick_hooks
                 # Inner loop: no change pending; one generated call per tick.
@@ -521,9 +526,8 @@ class Simulator:
                         self._exchange_reads()
                     step(values, t)
                     if every and k % every == 0:
-                        assert rec is not None and rec_get is not None
-                        rec.times.append(t)
-                        rec.rows.append(rec_get(values))
+                        add_time(t)
+                        add_row(rec_get(values))
                     if io is not None:
                         self._exchange_writes()
                     if publish is not None:
