@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from app import web
 from app.api import errors
 from app.api.routes import (
     bindings,
@@ -68,6 +69,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    web.install(app)
     return app
 
 

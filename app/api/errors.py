@@ -15,7 +15,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.core.errors import AppError, ConflictError, NotFoundError, UnprocessableError
 from app.engine._exceptions import SimulationError
 
-__all__ = ["AppError", "ConflictError", "NotFoundError", "UnprocessableError", "error_responses", "install"]
+__all__ = [
+    "AppError",
+    "ConflictError",
+    "NotFoundError",
+    "UnprocessableError",
+    "error_responses",
+    "http_error",
+    "install",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +86,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 400: "bad_request"}
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     response = error_json(exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), message)
@@ -97,5 +105,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(SimulationError, _engine_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, _unexpected_error)
