@@ -17,6 +17,11 @@ asyncua quirk guarded here: asyncua's server answers a Republish for a sequence 
 empty NotificationMessage instead of BadMessageNotAvailable (``SubscriptionService.republish`` /
 ``InternalSubscription.republish``), and an asyncua 2.1 client restoring a transferred subscription after a frozen or
 dropped connection loops on Republish until it sees that status. ``TwinServer`` answers it properly.
+
+Security: the twin serves SecurityPolicy None with anonymous sessions only. asyncua offers user-name and certificate
+logins by default and warns at every start that, without a signing/encrypting policy, a certificate cannot be
+verified and a password would travel in plain text; neither applies once those logins are not offered. A port that
+cannot be bound is reported as ``TwinServerError``; asyncua's own traceback for it is not logged.
 """
 
 from __future__ import annotations
@@ -35,6 +40,14 @@ from asyncua.crypto.permission_rules import User, UserRole
 __all__ = ["TWIN_NAMESPACE_URI", "PortDescriptor", "TwinServer", "TwinServerError"]
 
 _logger = logging.getLogger(__name__)
+
+
+def _not_start_failure(record: logging.LogRecord) -> bool:
+    """Drop asyncua's traceback for a server that cannot start: ``TwinServer.start`` raises a clear error."""
+    return not str(record.msg).endswith("error starting server")
+
+
+logging.getLogger("asyncua.server.server").addFilter(_not_start_failure)
 
 TWIN_NAMESPACE_URI = "urn:dtwin:twin"
 
@@ -212,6 +225,7 @@ class TwinServer:
         server.set_endpoint(self.url)
         server.set_server_name(f"dtwin twin {self.model_name}")
         server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+        server.set_identity_tokens([ua.AnonymousIdentityToken])  # no logins over an unsigned channel
         server.iserver.allow_remote_admin = False
         self.namespace_index = await server.register_namespace(self.namespace_uri)
         await self._build(server)
