@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import argparse
 import errno
+import re
 import socket
 import sys
 
+ENVIRONMENT_HELP = """\
+environment (or an optional .env file in the working directory):
+  DATABASE_URL  SQLAlchemy URL of the database (default sqlite:///./digital_twin.db); created and
+                migrated at every start; e.g. postgresql+psycopg://user:password@host/db with the driver installed
+  DATA_DIR      where the OPC UA client certificate and key are kept (default ./data)
+"""
+
+
+def _tcp_port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a TCP port number 1..65535, got {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port number 1..65535, got {port}")
+    return port
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = ENVIRONMENT_HELP
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=7777, help="TCP port (default 7777)")
+    parser.add_argument("--port", type=_tcp_port, default=7777, help="TCP port (default 7777)")
     parser.add_argument("--reload", action="store_true", help="restart on code changes (development)")
 
 
@@ -27,21 +47,69 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
+def masked_url(url: str) -> str:
+    """The URL with its password replaced by ***, also when SQLAlchemy cannot parse it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def database_problem(url: str) -> str | None:
+    """Why the database at ``url`` cannot be used (one line, password masked), or None if it can be opened."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+    shown = masked_url(url)
+    try:
+        engine = create_engine(url)
+    except NoSuchModuleError:
+        scheme = url.partition(":")[0]
+        return (f"DATABASE_URL {shown}: unknown database scheme {scheme!r}; "
+                "use e.g. sqlite:///./digital_twin.db or postgresql+psycopg://user:password@host/db")
+    except ArgumentError:
+        return f"DATABASE_URL {shown}: not a database URL; use e.g. sqlite:///./digital_twin.db"
+    except ImportError as exc:
+        return f"DATABASE_URL {shown}: the database driver is not installed ({exc}); pip install it"
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return f"DATABASE_URL {shown}: cannot connect: {reason[0] if reason else type(exc).__name__}"
+    finally:
+        engine.dispose()
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Check the port, apply migrations, serve until interrupted; returns the process exit code."""
+    """Check the port and the database, apply migrations, serve until interrupted; returns the exit code."""
     problem = port_problem(args.host, args.port)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
 
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
     from app.core.config import get_settings
     from app.db.migrate import upgrade_to_head
 
     settings = get_settings()
+    problem = database_problem(settings.database_url)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        upgrade_to_head(settings.database_url)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"error: DATABASE_URL {masked_url(settings.database_url)}: cannot migrate: {reason}", file=sys.stderr)
+        return 2
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade_to_head(settings.database_url)
     print(f"Digital twin platform on http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
     uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload, log_level="info")
     return 0
