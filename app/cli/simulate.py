@@ -40,6 +40,7 @@ from app.engine import (
     WallClock,
     read_document_file,
 )
+from app.engine._hints import hint
 from app.engine.clock import MAX_TIME_SCALE, MIN_TIME_SCALE, Clock, FastClock
 
 if TYPE_CHECKING:
@@ -227,7 +228,8 @@ def record_problems(port_names: list[str], patterns: list[str]) -> list[str]:
     for pattern in patterns:
         if not any(fnmatchcase(name, pattern) for name in port_names):
             sample = ", ".join(port_names[:8]) + (", ..." if len(port_names) > 8 else "")
-            problems.append(f"--record: pattern {pattern!r} matches no port; ports look like: {sample}")
+            problems.append(f"--record: pattern {pattern!r} matches no port{hint(pattern, port_names)}; "
+                            f"ports look like: {sample}")
     return problems
 
 

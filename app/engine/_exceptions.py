@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._hints import hint, hint_details
+
 
 class SimulationError(Exception):
     """Base of every error the engine raises."""
@@ -41,8 +43,8 @@ class UnknownComponentTypeError(ModelError):
 
     def __init__(self, type_name: str, valid: list[str]) -> None:
         super().__init__(
-            f"unknown component type {type_name!r}; valid types: {', '.join(valid)}",
-            [{"type": type_name, "valid": valid}],
+            f"unknown component type {type_name!r}{hint(type_name, valid)}; valid types: {', '.join(valid)}",
+            [{"type": type_name, "valid": valid, **hint_details(type_name, valid)}],
         )
         self.type_name = type_name
         self.valid = valid
@@ -58,8 +60,8 @@ class UnknownPortError(ModelError):
     def __init__(self, component: str, port: str, valid: list[str], direction: str | None = None) -> None:
         kind = f"{direction} port" if direction else "port"
         super().__init__(
-            f"component {component!r} has no {kind} {port!r}; valid: {', '.join(valid) or '(none)'}",
-            [{"component": component, "port": port, "valid": valid}],
+            f"component {component!r} has no {kind} {port!r}{hint(port, valid)}; valid: {', '.join(valid) or '(none)'}",
+            [{"component": component, "port": port, "valid": valid, **hint_details(port, valid)}],
         )
         self.component = component
         self.port = port

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ._exceptions import DocumentError, SimulationError
+from ._hints import hint, hint_details
 from .components import REGISTRY, component_type_names, input_value_problem, parameter_problems, types_compatible
 from .io import BindingSpec, EndpointSpec
 
@@ -212,13 +213,14 @@ def parse_document(data: Any) -> ModelDocument:
             continue
         ctype = raw.get("type")
         if ctype not in REGISTRY:
-            bad(f"{loc}.type", f"unknown component type {ctype!r}; valid: {', '.join(valid_types)}", valid=valid_types)
+            bad(f"{loc}.type", f"unknown component type {ctype!r}{hint(ctype, valid_types)}; valid: "
+                f"{', '.join(valid_types)}", valid=valid_types, **hint_details(ctype, valid_types))
             by_name[cname] = ComponentSpec(cname, "")
             continue
         params, param_problems = parameter_problems(ctype, raw.get("parameters") or {})
         for p in param_problems:
             bad(f"{loc}.parameters" + (f".{p['field']}" if p.get("field") else ""), p["message"],
-                **{k: v for k, v in p.items() if k in ("bound", "valid", "value")})
+                **{k: v for k, v in p.items() if k in ("bound", "valid", "value", "did_you_mean")})
         inputs: dict[str, Any] = {}
         raw_inputs = raw.get("inputs") or {}
         if not isinstance(raw_inputs, dict):
@@ -228,8 +230,9 @@ def parse_document(data: Any) -> ModelDocument:
         for port_name, value in raw_inputs.items():
             port = cls.input_ports.get(port_name)
             if port is None:
-                bad(f"{loc}.inputs.{port_name}", f"{ctype} has no input port {port_name!r}; valid: "
-                    f"{', '.join(cls.input_ports) or '(none)'}", valid=list(cls.input_ports))
+                bad(f"{loc}.inputs.{port_name}", f"{ctype} has no input port {port_name!r}"
+                    f"{hint(port_name, cls.input_ports)}; valid: {', '.join(cls.input_ports) or '(none)'}",
+                    valid=list(cls.input_ports), **hint_details(port_name, cls.input_ports))
                 continue
             problem = input_value_problem(port, value)
             if problem:
@@ -249,7 +252,8 @@ def parse_document(data: Any) -> ModelDocument:
         comp, port = parts
         spec = by_name.get(comp)
         if spec is None:
-            bad(loc, f"unknown component {comp!r}; valid: {', '.join(sorted(by_name)) or '(none)'}")
+            bad(loc, f"unknown component {comp!r}{hint(comp, by_name)}; valid: "
+                f"{', '.join(sorted(by_name)) or '(none)'}", **hint_details(comp, by_name))
             return None
         if not spec.type:
             return None  # its type was already reported
@@ -259,9 +263,10 @@ def parse_document(data: Any) -> ModelDocument:
         if port not in ports:
             kind = f"{direction} port" if direction else "port"
             other = cls.input_ports if direction == "output" else cls.output_ports if direction == "input" else {}
-            hint = f" ({port!r} is an {'input' if direction == 'output' else 'output'})" if port in other else ""
-            bad(loc, f"{comp} ({spec.type}) has no {kind} {port!r}{hint}; valid: {', '.join(ports) or '(none)'}",
-                valid=list(ports))
+            wrong_way = f" ({port!r} is an {'input' if direction == 'output' else 'output'})" if port in other \
+                else hint(port, ports)
+            bad(loc, f"{comp} ({spec.type}) has no {kind} {port!r}{wrong_way}; valid: {', '.join(ports) or '(none)'}",
+                valid=list(ports), **({} if port in other else hint_details(port, ports)))
             return None
         return comp, port, ports[port].data_type
 
@@ -348,8 +353,9 @@ def parse_document(data: Any) -> ModelDocument:
         target = resolve(f"{loc}.port", raw.get("port"), "input" if direction == "read" else None)
         ok = target is not None
         if raw.get("endpoint") not in endpoint_names:
-            bad(f"{loc}.endpoint", f"unknown endpoint {raw.get('endpoint')!r}; valid: "
-                f"{', '.join(sorted(endpoint_names)) or '(none)'}")
+            endpoint = raw.get("endpoint")
+            bad(f"{loc}.endpoint", f"unknown endpoint {endpoint!r}{hint(endpoint, endpoint_names)}; valid: "
+                f"{', '.join(sorted(endpoint_names)) or '(none)'}", **hint_details(endpoint, endpoint_names))
             ok = False
         problem = node_id_problem(raw.get("node_id"))
         if problem:

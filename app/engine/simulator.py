@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from ._exceptions import ModelError, RunError, UnknownPortError
+from ._hints import hint, hint_details
 from .clock import Clock, FastClock
 from .compiler import Overrides, Plan, build_step, compile_model
 from .components import input_value_problem, validate_parameters
@@ -137,8 +138,9 @@ class Simulator:
         comp, _, port = ref.partition(".")
         c = self.plan.by_name.get(comp)
         if c is None:
-            raise ModelError(f"unknown component {comp!r}; valid: {', '.join(sorted(self.plan.by_name))}",
-                             [{"port": ref, "valid": sorted(self.plan.by_name)}])
+            valid = sorted(self.plan.by_name)
+            raise ModelError(f"unknown component {comp!r}{hint(comp, valid)}; valid: {', '.join(valid)}",
+                             [{"port": ref, "valid": valid, **hint_details(comp, valid)}])
         if port not in c.output_slots and port not in c.input_slots:
             raise UnknownPortError(comp, port, [*c.input_slots, *c.output_slots])
         return comp, port
@@ -272,7 +274,9 @@ class Simulator:
         """Change one parameter; takes effect at the next tick boundary."""
         c = self.plan.by_name.get(component)
         if c is None:
-            raise ModelError(f"unknown component {component!r}", [{"component": component}])
+            valid = sorted(self.plan.by_name)
+            raise ModelError(f"unknown component {component!r}{hint(component, valid)}",
+                             [{"component": component, "valid": valid, **hint_details(component, valid)}])
         with self._lock:  # several changes before one boundary add up
             params = validate_parameters(c.cls.name, {**self._requested_params.get(component, c.params), name: value})
             self._requested_params[component] = params

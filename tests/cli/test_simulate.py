@@ -170,6 +170,12 @@ def test_record_pattern_matching_no_port_exits_2(tmp_path: Path) -> None:
     assert "'heatr.temperature' matches no port" in result.stderr
 
 
+def test_record_typo_suggests_the_nearest_port(tmp_path: Path) -> None:
+    result = simulate(HEATED_TANK, "--record", "tank.levl", "--out", tmp_path)
+    assert result.returncode == 2
+    assert "'tank.levl' matches no port (did you mean 'tank.level'?)" in result.stderr
+
+
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     result = simulate(HEATED_TANK, "--out", tmp_path)
     assert result.returncode == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._exceptions import ParameterError, UnknownComponentTypeError, UnknownPortError
+from .._hints import hint, hint_details
 from . import machines, signals
 from ._base import DATA_TYPES, Code, ComponentType, Param, Port, types_compatible
 
@@ -64,8 +65,8 @@ def parameter_problems(type_name: str, params: Any) -> tuple[dict[str, Any], lis
     valid = list(ctype.param_index)
     for key in params:
         if key not in ctype.param_index:
-            problems.append({"field": key, "message": f"unknown parameter {key!r} of {ctype.name}; valid: "
-                             f"{', '.join(valid) or '(none)'}", "valid": valid})
+            problems.append({"field": key, "message": f"unknown parameter {key!r}{hint(key, valid)} of {ctype.name}; "
+                             f"valid: {', '.join(valid) or '(none)'}", "valid": valid, **hint_details(key, valid)})
     normalised: dict[str, Any] = {}
     for p in ctype.params:
         value, problem = p.check(params.get(p.name, p.default))

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 
 from .._exceptions import SimulationError
+from .._hints import hint, hint_details
 from ..components import REGISTRY, parameter_problems
 from ..document import ModelDocument, load_document
 from ._errors import ExpressionError, ScenarioError
@@ -247,6 +248,8 @@ def _schema_problems(data: dict[str, Any]) -> list[dict[str, Any]]:
         if err.validator == "pattern":
             message = f"{err.instance!r} must be 'component.port'" if err.schema.get("pattern") == _PORT \
                 else f"{err.instance!r} is not a valid name"
+        elif err.validator == "enum":
+            message += hint(err.instance, map(str, err.validator_value))
         elif err.validator == "oneOf" and list(err.absolute_path)[-1:] == ["within"]:
             message = "must be a window [t0, t1] (eventually) or a number of seconds (after)"
         problems.append({"loc": _loc(err.absolute_path), "message": message})
@@ -439,16 +442,23 @@ def check_scenario(scenario: Scenario, doc: ModelDocument) -> list[dict[str, Any
     specs = {c.name: c for c in doc.components}
     driven = {(c.target, c.target_port) for c in doc.connections}
 
+    all_ports = [f"{c.name}.{p}" for c in doc.components for p in (*REGISTRY[c.type].input_ports,
+                                                                   *REGISTRY[c.type].output_ports)]
+
     def port_problem(ref: str) -> str | None:
         comp, _, port = ref.partition(".")
         spec = specs.get(comp)
         if spec is None:
-            return f"unknown component {comp!r} in {ref!r}; components: {', '.join(sorted(specs))}"
+            return (f"unknown component {comp!r} in {ref!r}{hint(ref, all_ports)}; "
+                    f"components: {', '.join(sorted(specs))}")
         cls = REGISTRY[spec.type]
         if port not in cls.input_ports and port not in cls.output_ports:
-            return (f"{spec.type} {comp!r} has no port {port!r}; ports: "
+            return (f"{spec.type} {comp!r} has no port {port!r}{hint(ref, all_ports)}; ports: "
                     f"{', '.join([*cls.input_ports, *cls.output_ports])}")
         return None
+
+    def located(loc: str, message: str, name: str, candidates: list[str], **extra: Any) -> dict[str, Any]:
+        return {"loc": loc, "message": message, **extra, **hint_details(name, candidates)}
 
     def port_type(ref: str) -> str:
         comp, _, port = ref.partition(".")
@@ -462,16 +472,19 @@ def check_scenario(scenario: Scenario, doc: ModelDocument) -> list[dict[str, Any
             comp, _, pname = s.target.partition(".")
             spec = specs.get(comp)
             if spec is None:
-                problems.append({"loc": f"{loc}.parameter", "message": f"unknown component {comp!r}"})
+                problems.append(located(f"{loc}.parameter", f"unknown component {comp!r}{hint(comp, specs)}", comp,
+                                        list(specs)))
                 continue
             _, found = parameter_problems(spec.type, {**spec.parameters, pname: s.value})
             for p in found:
-                problems.append({"loc": f"{loc}.value" if p.get("field") == pname else f"{loc}.parameter",
-                                 "message": f"{spec.type} {comp!r}: {p.get('field')}: {p['message']}"})
+                bad_value = p.get("field") == pname and "valid" not in p  # else the name itself is unknown
+                problems.append({"loc": f"{loc}.value" if bad_value else f"{loc}.parameter",
+                                 "message": f"{spec.type} {comp!r}: {p.get('field')}: {p['message']}",
+                                 **({"did_you_mean": f"{comp}.{p['did_you_mean']}"} if "did_you_mean" in p else {})})
             continue
         problem = port_problem(s.target)
         if problem:
-            problems.append({"loc": f"{loc}.{s.action}", "message": problem})
+            problems.append(located(f"{loc}.{s.action}", problem, s.target, all_ports))
             continue
         comp, _, port = s.target.partition(".")
         if s.action == "set":
@@ -502,15 +515,15 @@ def check_scenario(scenario: Scenario, doc: ModelDocument) -> list[dict[str, Any
         if FAULT_TYPES[f.type][0] == "port":
             problem = port_problem(f.target)
             if problem:
-                problems.append({"loc": f"{loc}.port", "message": problem})
+                problems.append(located(f"{loc}.port", problem, f.target, all_ports))
             elif f.type in ("offset", "drift", "noise") and port_type(f.target) == "bool":
                 problems.append({"loc": f"{loc}.type", "message": f"{f.target} is bool; a {f.type} fault needs a "
                                  "number port (use stuck, open, short, delay or dropout)"})
             continue
         spec = specs.get(f.target)
         if spec is None:
-            problems.append({"loc": f"{loc}.component",
-                             "message": f"unknown component {f.target!r}; components: {', '.join(sorted(specs))}"})
+            problems.append(located(f"{loc}.component", f"unknown component {f.target!r}{hint(f.target, specs)}; "
+                                    f"components: {', '.join(sorted(specs))}", f.target, list(specs)))
         elif spec.type not in FAULT_COMPONENT_TYPES[f.type]:
             problems.append({"loc": f"{loc}.component", "message": f"a {f.type} fault needs a "
                              f"{' or '.join(FAULT_COMPONENT_TYPES[f.type])}; {f.target!r} is a {spec.type}"})
@@ -525,7 +538,7 @@ def check_scenario(scenario: Scenario, doc: ModelDocument) -> list[dict[str, Any
                 problem = port_problem(ref)
                 if problem:
                     col = expr.source.find(ref) + 1
-                    problems.append({"loc": f"{loc}.{key}", "message": f"column {col}: {problem}", "column": col})
+                    problems.append(located(f"{loc}.{key}", f"column {col}: {problem}", ref, all_ports, column=col))
     for p in problems:
         p.setdefault("code", "invalid_scenario")
     return problems
