@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated, file-backed SQLite database per test and a TestClient on the real app."""
+"""Shared fixtures: a migrated database per test (a SQLite file; for the API and database tests also a real
+PostgreSQL database) and a TestClient on the real app."""
 
 from __future__ import annotations
 
@@ -16,6 +17,43 @@ from app.core.config import Settings, get_settings
 from app.db.migrate import upgrade_to_head
 from app.db.session import dispose_engine, get_session_factory
 from app.main import create_app
+from tests.postgres import PostgresServer
+
+# Tests under these folders run once per database backend; mark a test ``sqlite_only`` where it checks SQLite itself.
+BOTH_BACKENDS = ("tests/api/", "tests/db/")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: checks SQLite itself; not repeated on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    path = metafunc.definition.path.as_posix()
+    if any(f"/{folder}" in path for folder in BOTH_BACKENDS):
+        metafunc.parametrize("database_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` unless the test is one of those run on both backends."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throw-away PostgreSQL server for the whole run, with a database migrated to head as template."""
+    server = PostgresServer().start()
+    try:
+        server.template = server.create_database()
+        url = server.url(server.template)
+        upgrade_to_head(url)
+        dispose_engine(url)
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -27,12 +65,24 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, migrated_template: Path) -> Iterator[Settings]:
+def database_url(request: pytest.FixtureRequest, database_backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at the head revision on the test's backend."""
+    if database_backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = server.create_database(template=server.template)
+        yield server.url(name)
+        dispose_engine(server.url(name))
+        server.drop_database(name)
+        return
     db_path = tmp_path / "test.db"
-    shutil.copyfile(migrated_template, db_path)
-    test_settings = Settings(database_url=f"sqlite:///{db_path}", data_dir=tmp_path / "data", _env_file=None)
-    yield test_settings
-    dispose_engine(test_settings.database_url)
+    shutil.copyfile(request.getfixturevalue("migrated_template"), db_path)
+    yield f"sqlite:///{db_path}"
+    dispose_engine(f"sqlite:///{db_path}")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", _env_file=None)
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
-"""Alembic migrations build exactly the schema the models declare."""
+"""Alembic migrations build exactly the schema the models declare, on SQLite and on PostgreSQL."""
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -11,10 +14,23 @@ from sqlalchemy import inspect
 from app.db.base import Base
 from app.db.migrate import alembic_config, upgrade_to_head
 from app.db.session import make_engine
+from tests.postgres import PostgresServer
 
 
-def test_upgrade_head_on_fresh_database_matches_models(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+@pytest.fixture
+def empty_url(request: pytest.FixtureRequest, database_backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables yet, on the test's backend."""
+    if database_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)
+
+
+def test_upgrade_head_on_fresh_database_matches_models(empty_url: str) -> None:
+    url = empty_url
     upgrade_to_head(url)
     engine = make_engine(url)
     try:
@@ -25,8 +41,8 @@ def test_upgrade_head_on_fresh_database_matches_models(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_database_is_at_the_single_head_revision(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+def test_database_is_at_the_single_head_revision(empty_url: str) -> None:
+    url = empty_url
     upgrade_to_head(url)
     heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
     engine = make_engine(url)
@@ -37,8 +53,8 @@ def test_database_is_at_the_single_head_revision(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_downgrade_to_base_removes_every_table(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+def test_downgrade_to_base_removes_every_table(empty_url: str) -> None:
+    url = empty_url
     upgrade_to_head(url)
     command.downgrade(alembic_config(url), "base")
     engine = make_engine(url)
