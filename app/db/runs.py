@@ -1,4 +1,4 @@
-"""Tables of simulation runs: one row per run, and its recorded telemetry once the run has ended.
+"""Tables of simulation runs: one row per run, its events, and its recorded telemetry once the run has ended.
 
 A run keeps its history when its machine model is deleted (``machine_model_id`` becomes NULL); the model's
 name and the hash of the document it ran identify what was simulated.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import TimestampedBase, UTCDateTime
@@ -62,3 +62,19 @@ class RunTelemetry(TimestampedBase):
     samples: Mapped[int] = mapped_column(Integer)
     truncated: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RunEvent(TimestampedBase):
+    """One entry of a run's event log (started, force, fault_injected, finished, ...), written as the run goes."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (UniqueConstraint("run_id", "seq"),)
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("simulation_runs.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    tick: Mapped[int] = mapped_column(Integer)
+    t: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -2,7 +2,8 @@
 
 The paced clock waits for absolute deadlines start + k*dt/time_scale (never "sleep dt" after each
 tick, which accumulates drift) and counts overruns (a tick starting more than one step late) and
-lateness (how late each tick started).
+lateness (how late each tick started). Its time scale can change while it runs: the new pace starts at the
+next tick, re-anchored on that tick's deadline, so simulated time never jumps.
 """
 
 from __future__ import annotations
@@ -47,13 +48,36 @@ class WallClock:
         self._t0 = 0.0
         self._period = 0.0
         self._first = 0
+        self._dt = 0.0
+        self._rescale: float | None = None  # a new time scale, taken up by the next wait()
+
+    def set_time_scale(self, time_scale: float) -> None:
+        """Change the pace from the next tick on (any thread); simulated time continues where it is."""
+        if not MIN_TIME_SCALE <= time_scale <= MAX_TIME_SCALE:
+            raise ValueError(f"time_scale must be within [{MIN_TIME_SCALE}, {MAX_TIME_SCALE}]")
+        self.time_scale = time_scale
+        self._rescale = time_scale
 
     def start(self, dt: float, first_tick: int) -> None:
+        self._rescale = None
+        self._dt = dt
         self._period = dt / self.time_scale
         self._first = first_tick
         self._t0 = time.perf_counter()
 
+    def _reanchor(self, tick: int) -> None:
+        # This tick keeps the deadline it had at the old pace (or now, if that has passed: a backlog at the
+        # old pace is not to be caught up at the new one); later ticks follow at the new period.
+        scale, self._rescale = self._rescale, None
+        if scale is None or not self._dt:
+            return
+        self._t0 = max(self._t0 + (tick - self._first) * self._period, time.perf_counter())
+        self._first = tick
+        self._period = self._dt / scale
+
     def wait(self, tick: int) -> None:
+        if self._rescale is not None:
+            self._reanchor(tick)
         deadline = self._t0 + (tick - self._first) * self._period
         now = time.perf_counter()
         if now < deadline:

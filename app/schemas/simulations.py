@@ -181,3 +181,64 @@ class TelemetryRead(BaseModel):
     truncated: bool = Field(description="true when the run recorded more than the sample limit; later ones dropped")
     times: list[float]
     series: dict[str, list[PortValue]]
+
+
+EventKind = Literal[
+    "started",
+    "force",
+    "release",
+    "fault_injected",
+    "fault_cleared",
+    "parameter",
+    "time_scale",
+    "io_disconnected",
+    "io_reconnected",
+    "model_edit_applied",
+    "model_edit_refused",
+    "finished",
+]
+
+
+class EventRead(BaseModel):
+    """One entry of a run's event log (the stream sends the same object with `"type": "event"`)."""
+
+    seq: int = Field(description="1, 2, 3... per run")
+    kind: EventKind
+    tick: int = Field(description="the run's tick when it happened")
+    t: float = Field(description="simulated time in seconds (tick * dt)")
+    at: datetime = Field(description="wall-clock time (UTC)")
+    message: str = Field(description="what happened, for people", examples=["outlet_valve.command forced to 0.0"])
+    data: dict[str, Any] = Field(
+        description="the details, by kind: force {port, value, source}, release {port}, fault_injected / "
+        "fault_cleared {fault_id, type, port, component, ports, ...}, parameter {component, name, value}, "
+        "time_scale {previous, time_scale}, io_* {state, endpoints}, model_edit_applied {kind}, "
+        "model_edit_refused {message, problems}, started {duration, time_scale}, finished {status, error}"
+    )
+
+
+class SimulationUpdate(BaseModel):
+    """Changes to an active run (absent fields stay as they are)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"time_scale": 5.0}]})
+
+    time_scale: float | None = Field(
+        None,
+        ge=MIN_TIME_SCALE,
+        le=MAX_TIME_SCALE,
+        description="simulated seconds per wall-clock second for a paced (realtime) run, from its next tick on",
+    )
+
+
+class FaultTypeRead(BaseModel):
+    """A fault type that `POST /simulations/{id}/faults` (and a scenario's `faults`) accepts."""
+
+    type: str = Field(examples=["stuck"])
+    target: Literal["port", "component"] = Field(description="whether it takes `port` or `component`")
+    component_types: list[str] | None = Field(
+        description="component faults: the component types it applies to; null for port faults"
+    )
+    description: str
+    options: dict[str, Any] = Field(
+        description="JSON Schema object of its other fields: `properties` {name: {type, default, minimum, "
+        "maximum, description, enum}} and `required`"
+    )

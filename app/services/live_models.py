@@ -11,7 +11,6 @@ status under ``model_edits``.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.db.models import MachineModel
 from app.engine import SimulationError, parse_document
 from app.services import documents
-from app.services.run_manager import RunManager
+from app.services.run_manager import RunHandle, RunManager
 
 logger = logging.getLogger(__name__)
 
@@ -62,13 +61,18 @@ def _push_after_commit(session: Session) -> None:
                     _record([handle], kind, None)
 
 
-def _record(handles: list[Any], kind: str | None, error: SimulationError | None) -> None:
+def _record(handles: list[RunHandle], kind: str | None, error: SimulationError | None) -> None:
     for handle in handles:
         edits = handle.model_edits
         if error is None:
             edits["applied"] += 1
             edits["last"] = kind
             edits["error"] = None
+            what = "parameters and input values" if kind == "parameters" else "a new graph"
+            handle.log_event("model_edit_applied", f"model edit applied at the next tick boundary ({what})",
+                             kind=kind)
         else:
             edits["error"] = {"message": error.message, "problems": error.problems}
             logger.info("simulation run %s keeps its model: %s", handle.run_id, error.message)
+            handle.log_event("model_edit_refused", f"model edit refused, the run keeps its model: {error.message}",
+                             message=error.message, problems=error.problems)

@@ -26,14 +26,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.errors import ConflictError
 from app.db.base import utcnow
-from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
+from app.db.runs import ACTIVE_STATUSES, RunEvent, RunTelemetry, SimulationRun
 from app.db.session import get_session_factory
-from app.engine import FastClock, RunError, Simulator, WallClock
+from app.engine import FastClock, Plan, RunError, Simulator, WallClock
 from app.engine.hil.runner import TwinLink
+from app.services.run_events import RunEventLog, event_rows
 
 logger = logging.getLogger(__name__)
 
 ABORTED_MESSAGE = "the server stopped while the run was active"
+IO_CHECK_INTERVAL = 0.25  # seconds between looks at a HIL run's link state (for io_* events)
 
 
 @dataclass
@@ -56,6 +58,7 @@ class RunHandle:
     machine_model_id: int | None = None
     # Edits of the stored model pushed to this run (app/services/live_models.py).
     model_edits: dict[str, Any] = field(default_factory=lambda: {"applied": 0, "last": None, "error": None})
+    events: RunEventLog = field(default_factory=RunEventLog)
     _t0: float = 0.0
     _wall: float = 0.0
 
@@ -67,6 +70,16 @@ class RunHandle:
     def wall_time(self) -> float:
         """Seconds spent ticking so far."""
         return self._wall if self.status not in ACTIVE_STATUSES or not self._t0 else time.perf_counter() - self._t0
+
+    def log_event(self, kind: str, message: str, /, **data: Any) -> dict[str, Any]:
+        """Add an event to the run's log at the current tick (see app/services/run_events.py)."""
+        tick = self.sim.tick
+        return self.events.log(kind, tick, tick * self.sim.dt, message, **data)
+
+    @property
+    def time_scale(self) -> float | None:
+        """The pace of a paced run (simulated seconds per wall second); None when it runs as fast as it can."""
+        return self.clock.time_scale if isinstance(self.clock, WallClock) else None
 
     def io_status(self) -> dict[str, Any] | None:
         """The link's I/O health without the pacing figures (those are columns of their own)."""
@@ -86,6 +99,7 @@ class RunHandle:
         return {
             "status": status,
             **({"io": io} if io is not None else {}),
+            **({"time_scale": self.clock.time_scale} if isinstance(self.clock, WallClock) else {}),
             "tick": self.sim.tick,
             "sim_time": self.sim.tick * self.sim.dt,
             "wall_time": self.wall_time,
@@ -175,11 +189,24 @@ class RunManager:
 
     # ------------------------------------------------------------------ the run thread
 
-    def _write(self, run_id: int, values: dict[str, Any], telemetry: dict[str, Any] | None = None) -> None:
+    def _write(
+        self,
+        run_id: int,
+        values: dict[str, Any] | None,
+        telemetry: dict[str, Any] | None = None,
+        events: RunEventLog | None = None,
+    ) -> None:
+        """Update the run's row (and add its telemetry, and the events not stored yet) in one transaction."""
+        pending = events.unstored() if events is not None else []
         with get_session_factory(self.database_url)() as session, session.begin():
-            session.execute(update(SimulationRun).where(SimulationRun.id == run_id).values(**values))
+            if values is not None:
+                session.execute(update(SimulationRun).where(SimulationRun.id == run_id).values(**values))
             if telemetry is not None:
                 session.execute(insert(RunTelemetry).values(run_id=run_id, **telemetry))
+            if pending:
+                session.execute(insert(RunEvent), event_rows(run_id, pending))
+        if events is not None:
+            events.mark_stored(pending)
 
     def _run(self, handle: RunHandle) -> None:
         sim = handle.sim
@@ -187,7 +214,16 @@ class RunManager:
             handle.started_at = utcnow()
             handle._t0 = time.perf_counter()
             handle.status = "running"
-            self._write(handle.run_id, handle.counters())
+            mode = "HIL" if handle.link is not None and handle.link.io is not None else "simulation"
+            pace = f"paced at {handle.time_scale:g}x real time" if handle.time_scale else "as fast as possible"
+            length = f"{handle.duration:g} s" if handle.duration is not None else "open-ended"
+            handle.log_event(
+                "started",
+                f"{mode} run started ({length}, {pace})",
+                duration=handle.duration,
+                time_scale=handle.time_scale,
+            )
+            self._write(handle.run_id, handle.counters(), events=handle.events)
             sim.run(
                 duration=handle.duration,
                 clock=handle.clock,
@@ -214,15 +250,27 @@ class RunManager:
                     handle.link.close()
                 except Exception:
                     logger.exception("could not close the I/O of simulation run %s", handle.run_id)
+            handle.log_event(
+                "finished",
+                f"run {handle.status}" + (f": {handle.error}" if handle.error else ""),
+                status=handle.status,
+                error=handle.error,
+            )
             try:
                 self._write(
                     handle.run_id,
                     {**handle.counters(), "final_values": self._final_values(handle)},
                     self._telemetry(handle),
+                    handle.events,
                 )
             except SQLAlchemyError:
                 logger.exception("could not write the end of simulation run %s", handle.run_id)
             self._forget(handle.run_id)
+            try:  # an event a request added between the final write and _forget
+                if handle.events.unstored():
+                    self._write(handle.run_id, None, events=handle.events)
+            except SQLAlchemyError:
+                logger.exception("could not write the last events of simulation run %s", handle.run_id)
 
     def _ticker(self, handle: RunHandle) -> Any:
         """The on_tick hook: bound the recording, write counters now and then, give up the GIL briefly."""
@@ -233,14 +281,20 @@ class RunManager:
         clock = time.perf_counter
         next_flush = clock() + flush_interval
         next_yield = clock() + yield_interval
+        watch_io = handle.link is not None and handle.link.io is not None
+        next_io_check = clock() + IO_CHECK_INTERVAL
+        io_state = [handle.link.io_state if watch_io else None]  # type: ignore[union-attr]
 
         def on_tick(_sim: Simulator) -> None:
-            nonlocal next_flush, next_yield
+            nonlocal next_flush, next_yield, next_io_check
             now = clock()
             if yield_interval and now >= next_yield:
                 # A real (if tiny) sleep, not sleep(0): the GIL goes to a waiting request thread for certain.
                 time.sleep(yield_pause)
                 next_yield = clock() + yield_interval
+            if watch_io and now >= next_io_check:
+                next_io_check = now + IO_CHECK_INTERVAL
+                self._check_io(handle, io_state)
             if now >= next_flush:
                 next_flush = now + flush_interval
                 if rec is not None and len(rec.rows) > limit:
@@ -248,15 +302,36 @@ class RunManager:
                     del rec.times[limit:]
                     handle.truncated = True
                 try:
-                    self._write(handle.run_id, handle.counters())
+                    self._write(handle.run_id, handle.counters(), events=handle.events)
                 except SQLAlchemyError:
                     logger.warning("could not write progress of simulation run %s", handle.run_id, exc_info=True)
 
         return on_tick
 
     @staticmethod
+    def _check_io(handle: RunHandle, last: list[str | None]) -> None:
+        """Log the moments a HIL run loses its PLC connection(s) and gets them back."""
+        status = handle.link.io.stats() if handle.link is not None and handle.link.io is not None else {}
+        state = status.get("state")
+        if state == last[0]:
+            return
+        was, last[0] = last[0], state
+        endpoints = {
+            name: {"state": e.get("state"), "last_error": e.get("last_error")}
+            for name, e in (status.get("endpoints") or {}).items()
+        }
+        if state in ("degraded", "failed") and was not in ("degraded", "failed"):
+            lost = ", ".join(n for n, e in endpoints.items() if e["state"] in ("degraded", "failed")) or "?"
+            handle.log_event("io_disconnected", f"PLC connection lost ({lost}); {state}", state=state,
+                             endpoints=endpoints)
+        elif state == "connected" and was in ("degraded", "failed"):
+            handle.log_event("io_reconnected", "PLC connection restored", state=state, endpoints=endpoints)
+
+    @staticmethod
     def _final_values(handle: RunHandle) -> dict[str, Any]:
-        return {"tick": handle.sim.tick, "values": handle.sim.snapshot(), "forced": handle.sim.forces}
+        # "ports" describes every port, so the stream can send the schema of a run that has ended.
+        sim = handle.sim
+        return {"tick": sim.tick, "values": sim.snapshot(), "forced": sim.forces, "ports": port_schema(sim.plan)}
 
     def _telemetry(self, handle: RunHandle) -> dict[str, Any] | None:
         rec = handle.sim.recording
@@ -275,6 +350,22 @@ class RunManager:
             "created_at": utcnow(),
             "updated_at": utcnow(),
         }
+
+
+def port_schema(plan: Plan) -> list[dict[str, Any]]:
+    """Every port of a compiled model in ``port_names()`` order: name, component, port, direction, type, unit."""
+    out = []
+    for c in plan.components:
+        for port in (*c.cls.input_ports.values(), *c.cls.output_ports.values()):
+            out.append({
+                "name": f"{c.name}.{port.name}",
+                "component": c.name,
+                "port": port.name,
+                "direction": port.direction,
+                "data_type": port.data_type,
+                "unit": port.unit,
+            })
+    return out
 
 
 def decode_telemetry(data: bytes) -> tuple[list[float], list[list[Any]]]:

@@ -20,11 +20,11 @@ from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.db.runs import SimulationRun
 from app.engine import Simulator
 from app.engine.scenarios import FAULT_TYPES, ActiveFault, FaultSpec, ScenarioError, check_scenario, parse_scenario
-from app.engine.scenarios._document import quantize
+from app.engine.scenarios._document import FAULT_COMPONENT_TYPES, quantize, scenario_json_schema
 from app.schemas.scenarios import FaultCreate
-from app.services.run_manager import RunManager, active_handle
+from app.services.run_manager import RunHandle, RunManager, active_handle
 
-__all__ = ["clear", "faulted_ports", "inject", "list_faults"]
+__all__ = ["clear", "fault_types", "faulted_ports", "inject", "list_faults"]
 
 _RUN_SECONDS = 86400.0  # the longest scenario run: the scenario schema's limit, so `at`-less faults always fit
 
@@ -53,6 +53,7 @@ class RunFaults:
         self._hooks: list[Callable[[Simulator], None]] = []
         self._timed: list[LiveFault] = []
         self._hooked = False
+        self.on_expired: Callable[[LiveFault], None] | None = None  # a fault whose `for` ran out (run thread)
 
     def snapshot(self) -> list[LiveFault]:
         with self.lock:
@@ -120,6 +121,8 @@ class RunFaults:
                 with self.lock:
                     self.faults.pop(live.id, None)
                 live.fault.uninstall()
+                if self.on_expired is not None:
+                    self.on_expired(live)
             if ended:
                 self._refresh()
 
@@ -186,6 +189,29 @@ def _read(live: LiveFault, dt: float) -> dict[str, Any]:
     }
 
 
+def _describe(live: LiveFault) -> str:
+    return f"fault {live.id} ({live.spec.type}) on {live.spec.target}"
+
+
+def _event_data(live: LiveFault) -> dict[str, Any]:
+    is_port = FAULT_TYPES[live.spec.type][0] == "port"
+    return {
+        "fault_id": live.id,
+        "type": live.spec.type,
+        "port": live.spec.target if is_port else None,
+        "component": None if is_port else live.spec.target,
+        "ports": live.ports,
+    }
+
+
+def _log_expiry(handle: RunHandle) -> Callable[[LiveFault], None]:
+    def expired(live: LiveFault) -> None:
+        handle.log_event("fault_cleared", f"{_describe(live)} cleared after {live.duration:g} s",
+                         **_event_data(live), reason="expired")
+
+    return expired
+
+
 def inject(run: SimulationRun, manager: RunManager, data: FaultCreate) -> dict[str, Any]:
     """Inject a fault into an active run; it takes effect at the next tick boundary."""
     handle = active_handle(run, manager)
@@ -195,7 +221,17 @@ def inject(run: SimulationRun, manager: RunManager, data: FaultCreate) -> dict[s
         ports = [spec.target]
     else:
         ports = [p for p in sim.port_names() if p.split(".", 1)[0] == spec.target]
-    live = _faults_of(sim).add(spec, data.for_, ports)
+    faults = _faults_of(sim)
+    if faults.on_expired is None:
+        faults.on_expired = _log_expiry(handle)
+    live = faults.add(spec, data.for_, ports)
+    handle.log_event(
+        "fault_injected",
+        _describe(live) + (f" for {data.for_:g} s" if data.for_ is not None else ""),
+        **_event_data(live),
+        options=spec.options,
+        duration=data.for_,
+    )
     return _read(live, sim.dt)
 
 
@@ -210,10 +246,13 @@ def list_faults(run: SimulationRun, manager: RunManager) -> list[dict[str, Any]]
 def clear(run: SimulationRun, manager: RunManager, fault_id: int) -> None:
     """Clear a fault from the next tick boundary; 404 if the run has no such fault (or it has ended)."""
     handle = active_handle(run, manager)
-    if not _faults_of(handle.sim).remove(fault_id):
+    faults = _faults_of(handle.sim)
+    live = next((f for f in faults.snapshot() if f.id == fault_id), None)
+    if live is None or not faults.remove(fault_id):
         raise NotFoundError(
             f"simulation run {run.id} has no active fault {fault_id}", [{"fault_id": fault_id}], code="not_found"
         )
+    handle.log_event("fault_cleared", f"{_describe(live)} cleared", **_event_data(live), reason="deleted")
 
 
 def faulted_ports(sim: Simulator) -> set[str]:
@@ -223,3 +262,63 @@ def faulted_ports(sim: Simulator) -> set[str]:
     if faults is None:
         return set()
     return {p for f in faults.snapshot() if f.start_tick is not None for p in f.ports}
+
+
+# ---------------------------------------------------------------------------------------------- the catalogue
+
+_DESCRIPTIONS = {
+    "stuck": "the port reads a fixed value",
+    "offset": "a constant is added to the port's value (number ports)",
+    "drift": "the port's value drifts away at a constant rate from the moment the fault starts (number ports)",
+    "noise": "Gaussian noise is added to the port's value every tick (number ports)",
+    "open": "an open circuit: the port reads 0 (false)",
+    "short": "a short circuit: the port reads 1 (true)",
+    "delay": "the port's value arrives late by a transport delay",
+    "dropout": "on each tick, with some probability, the port reads 0 (false) or keeps its last value",
+    "motor_failure": "the motor's current is multiplied (wearing its health through overcurrent) and some health "
+    "is lost at once; lost health stays lost",
+    "jam": "the position freezes where it is when the fault starts (end switches too)",
+    "leak": "the valve lets a fraction of its maximum flow through even when closed",
+}
+
+_OPTION_DESCRIPTIONS = {
+    ("stuck", "value"): "the value the port reads",
+    ("offset", "value"): "added to the port's value",
+    ("leak", "value"): "flow fraction through the closed valve (0..1)",
+    ("drift", "rate"): "units per simulated second",
+    ("noise", "std"): "standard deviation of the noise",
+    ("delay", "seconds"): "transport delay in simulated seconds",
+    ("dropout", "probability"): "chance per tick that the value drops out",
+    ("dropout", "mode"): "zero: read 0/false; hold: keep the last good value",
+    ("motor_failure", "factor"): "current multiplier",
+    ("motor_failure", "health_drop"): "health (0..1) taken off when the fault starts",
+}
+
+
+def fault_types() -> list[dict[str, Any]]:
+    """Every fault type, from the scenario engine's definitions: target, component types, options as JSON Schema."""
+    fields = scenario_json_schema()["properties"]["faults"]["items"]["properties"]
+    out = []
+    for ftype, (target, required, defaults) in FAULT_TYPES.items():
+        properties: dict[str, Any] = {}
+        for name in (*required, *defaults):
+            prop = dict(fields[name])
+            if ftype in ("offset", "drift", "noise") or (ftype == "leak" and name == "value"):
+                prop["type"] = "number"
+            if ftype == "leak" and name == "value":
+                prop.update(minimum=0.0, maximum=1.0)
+            if name in defaults:
+                prop["default"] = defaults[name]
+            prop["description"] = _OPTION_DESCRIPTIONS.get((ftype, name), "")
+            properties[name] = prop
+        properties["for"] = {**fields["for"], "description": "simulated seconds until the fault clears itself; "
+                             "absent: until it is deleted"}
+        properties["name"] = {**fields["name"], "description": "a label for the fault"}
+        out.append({
+            "type": ftype,
+            "target": target,
+            "component_types": list(FAULT_COMPONENT_TYPES[ftype]) if target == "component" else None,
+            "description": _DESCRIPTIONS.get(ftype, ""),
+            "options": {"type": "object", "properties": properties, "required": list(required)},
+        })
+    return out

@@ -26,6 +26,7 @@ from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
 from app.services import documents, simulation_faults
 from app.services.common import engine_errors, get_or_404, paginate
+from app.services.run_events import stored_events
 from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
 
 STOP_WAIT_SECONDS = 2.0
@@ -144,7 +145,7 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
     handle = RunHandle(run.id, sim, data.duration, clock, link=link, machine_model_id=data.machine_model_id)
     if link is not None:
         run.io = handle.io_status()
-        link.on_client_force = lambda ref, value: handle.forces.__setitem__(ref, value)
+        link.on_client_force = lambda ref, value: _client_forced(handle, ref, value)
         # Opened in this request: released if the row never commits (once launched, the run thread closes it).
         def release_link(_session: Session) -> None:
             if handle.thread is None:
@@ -157,10 +158,24 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
     return run
 
 
+def _client_forced(handle: RunHandle, ref: str, value: Any) -> None:
+    """An OPC UA client wrote an input of the served twin: it holds like a force (logged when it begins)."""
+    new = ref not in handle.forces
+    handle.forces[ref] = value
+    if new:
+        handle.log_event("force", f"{ref} forced to {value!r} by an OPC UA client", port=ref, value=value,
+                         source="opcua")
+
+
 def read(run: SimulationRun, manager: RunManager) -> dict[str, Any]:
     """The run's fields, with live counters while it is active."""
     fields = {column.key: getattr(run, column.key) for column in SimulationRun.__table__.columns}
-    handle = manager.get(run.id)
+    return with_live_counters(fields, manager.get(run.id))
+
+
+def with_live_counters(row_fields: dict[str, Any], handle: RunHandle | None) -> dict[str, Any]:
+    """A run row's fields (as a dict) brought up to date from its handle while it is active."""
+    fields = dict(row_fields)
     fields["model_edits"] = None
     if handle is not None:
         fields.update(handle.counters())
@@ -240,6 +255,7 @@ def set_force(run: SimulationRun, manager: RunManager, component: str, port: str
     with engine_errors():
         handle.sim.force(ref, value)
     handle.forces[ref] = value
+    handle.log_event("force", f"{ref} forced to {value!r}", port=ref, value=value, source="api")
     return _force_read(handle, ref, value)
 
 
@@ -252,6 +268,7 @@ def release_force(run: SimulationRun, manager: RunManager, component: str, port:
     # Queued for the next tick boundary, after any force still waiting there, so the release always wins.
     handle.sim.release(ref)
     handle.forces.pop(ref, None)
+    handle.log_event("release", f"{ref} released", port=ref)
 
 
 def _force_read(handle: RunHandle, ref: str, value: Any) -> dict[str, Any]:
@@ -277,6 +294,41 @@ def set_parameter(run: SimulationRun, manager: RunManager, component: str, name:
     handle = active_handle(run, manager)
     with engine_errors():
         handle.sim.set_parameter(component, name, value)
+    handle.log_event(
+        "parameter", f"{component}.{name} set to {value!r}", component=component, name=name, value=value
+    )
+
+
+def set_time_scale(run: SimulationRun, manager: RunManager, time_scale: float) -> None:
+    """Change the pace of an active paced run from its next tick on, without a jump in simulated time.
+
+    409 ``run_not_active`` once it has ended, 409 ``run_not_paced`` for a run going as fast as it can.
+    """
+    handle = active_handle(run, manager)
+    clock = handle.clock
+    if not isinstance(clock, engine.WallClock):
+        raise ConflictError(
+            f"simulation run {run.id} runs as fast as possible; only a realtime (paced) run has a time scale",
+            [{"loc": "body.time_scale", "id": run.id, "realtime": False}],
+            code="run_not_paced",
+        )
+    previous = clock.time_scale
+    clock.set_time_scale(time_scale)
+    if time_scale != previous:
+        handle.log_event(
+            "time_scale",
+            f"time scale changed from {previous:g}x to {time_scale:g}x",
+            previous=previous,
+            time_scale=time_scale,
+        )
+
+
+def events(session: Session, run: SimulationRun, manager: RunManager, after_seq: int = 0) -> list[dict[str, Any]]:
+    """The run's event log after ``after_seq``: live while it is active, from storage afterwards."""
+    handle = manager.get(run.id)
+    if handle is not None:
+        return handle.events.after(after_seq)
+    return stored_events(session, run.id, after_seq)
 
 
 def telemetry(session: Session, run: SimulationRun, manager: RunManager) -> dict[str, Any]:
@@ -322,6 +374,7 @@ def telemetry_csv(data: dict[str, Any]) -> str:
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "events",
     "get_run",
     "list_",
     "list_forces",
@@ -329,9 +382,11 @@ __all__ = [
     "release_force",
     "set_force",
     "set_parameter",
+    "set_time_scale",
     "start",
     "stop",
     "telemetry",
     "telemetry_csv",
     "values",
+    "with_live_counters",
 ]

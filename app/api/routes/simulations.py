@@ -12,12 +12,14 @@ from app.api.simulation_runs import RunManagerDep
 from app.db.runs import SimulationRun
 from app.schemas.common import Page
 from app.schemas.simulations import (
+    EventRead,
     ForceRead,
     ForceSet,
     ParameterSet,
     RunStatus,
     SimulationRead,
     SimulationStart,
+    SimulationUpdate,
     TelemetryRead,
     ValuesRead,
 )
@@ -85,6 +87,36 @@ def get_simulation_status(run: RunDep, manager: RunManagerDep) -> SimulationRead
     seconds) are current while the run is active; afterwards they are the final ones.
     """
     return SimulationRead.model_validate(service.read(run, manager))
+
+
+@router.patch("/{run_id}", responses=error_responses(404, 409, 422))
+def update_simulation(data: SimulationUpdate, run: RunDep, manager: RunManagerDep) -> SimulationRead:
+    """Change an active run: `time_scale` sets the pace of a paced (`realtime`) run from its next tick on.
+
+    Simulated time goes on from where it is (no jump): the next tick keeps its deadline and later ticks
+    follow the new pace. The status then shows the new `time_scale`, and a `time_scale` event is logged.
+    422 outside 0.1..100; 409 `run_not_active` once the run has ended; 409 `run_not_paced` for a run going
+    as fast as possible.
+    """
+    if data.time_scale is not None:
+        service.set_time_scale(run, manager, data.time_scale)
+    return SimulationRead.model_validate(service.read(run, manager))
+
+
+@router.get("/{run_id}/events", responses=error_responses(404, 422))
+def list_simulation_events(
+    run: RunDep,
+    session: SessionDep,
+    manager: RunManagerDep,
+    after_seq: Annotated[int, Query(ge=0, description="only events with a higher `seq` (0: all)")] = 0,
+) -> list[EventRead]:
+    """The run's event log, oldest first: started, forces and releases, faults injected and cleared, parameter
+    and time-scale changes, PLC disconnects and reconnects, live model edits applied or refused, finished.
+
+    Kept after the run ends. Poll with `after_seq` = the last `seq` seen, or follow the live stream, which
+    sends the same objects as `event` messages.
+    """
+    return [EventRead.model_validate(e) for e in service.events(session, run, manager, after_seq)]
 
 
 @router.post("/{run_id}/stop", responses=error_responses(404, 409))
