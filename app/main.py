@@ -15,12 +15,14 @@ from app.api.routes import (
     components,
     connections,
     endpoints,
+    fault_types,
     health,
     machine_models,
     projects,
     scenarios,
     schemas,
     simulation_faults,
+    simulation_stream,
     simulations,
 )
 from app.api.scenario_runner import scenario_runner_lifespan
@@ -41,6 +43,8 @@ API_ROUTERS: list[APIRouter] = [
     schemas.router,
     simulations.router,
     simulation_faults.router,
+    simulation_stream.router,
+    fault_types.router,
     scenarios.router,
     scenarios.runs_router,
 ]
@@ -53,6 +57,7 @@ and communication bindings from ports to OPC UA nodes.
 Every error has one shape: `{"error": {"code": "...", "message": "...", "details": [...]}}`.
 Lists are paginated with `limit`/`offset` and return `{"items", "total", "limit", "offset"}`.
 """
+DESCRIPTION += simulation_stream.STREAM_PROTOCOL
 
 
 @asynccontextmanager
