@@ -62,7 +62,7 @@ class Connection(TimestampedBase):
 
 
 class Endpoint(TimestampedBase):
-    """An OPC UA server; the password is stored but never returned by the API."""
+    """An OPC UA server; the password is stored encrypted and never returned by the API."""
 
     __tablename__ = "endpoints"
     __table_args__ = (UniqueConstraint("project_id", "name"),)
@@ -73,7 +73,7 @@ class Endpoint(TimestampedBase):
     security_policy: Mapped[str] = mapped_column(String(40), default="None")
     security_mode: Mapped[str] = mapped_column(String(40), default="None")
     username: Mapped[str | None] = mapped_column(String(200))
-    password: Mapped[str | None] = mapped_column(String(500))
+    password: Mapped[str | None] = mapped_column(String(1000))  # Fernet-encrypted (app/services/secrets.py)
 
     project: Mapped[Project] = relationship(back_populates="endpoints")
 
@@ -93,13 +93,19 @@ class CommunicationBinding(TimestampedBase):
     offset: Mapped[float] = mapped_column(Float, default=0.0)
 
 # Simulation runs live in their own module; importing it here registers them on the metadata Alembic compares.
+from app.db.auth import ApiToken, AuditEvent, AuthSession, PlcWriteGrant, ProjectMember, User  # noqa: E402
 from app.db.runs import RunTelemetry, SimulationRun  # noqa: E402
 from app.db.scenarios import Scenario, ScenarioRun  # noqa: E402
 
 __all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "AuthSession",
     "CommunicationBinding",
     "Component",
     "Connection",
+    "PlcWriteGrant",
+    "ProjectMember",
     "Endpoint",
     "MachineModel",
     "Project",
@@ -107,4 +113,5 @@ __all__ = [
     "Scenario",
     "ScenarioRun",
     "SimulationRun",
+    "User",
 ]

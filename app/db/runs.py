@@ -26,6 +26,8 @@ class SimulationRun(TimestampedBase):
     machine_model_id: Mapped[int | None] = mapped_column(
         ForeignKey("machine_models.id", ondelete="SET NULL"), index=True
     )
+    # Who may see the run: it outlives its model, so the project is kept on the row itself.
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
     model_name: Mapped[str] = mapped_column(String(200))
     model_hash: Mapped[str] = mapped_column(String(64))
     engine_version: Mapped[str] = mapped_column(String(20))
