@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from app import web
 from app.api import errors
+from app.api.audit import AuditMiddleware
 from app.api.routes import (
+    audit,
+    auth,
     bindings,
     component_types,
     components,
@@ -18,14 +21,17 @@ from app.api.routes import (
     fault_types,
     health,
     machine_models,
+    members,
     projects,
     scenarios,
     schemas,
     simulation_faults,
     simulation_stream,
     simulations,
+    users,
 )
 from app.api.scenario_runner import scenario_runner_lifespan
+from app.api.security import get_principal
 from app.api.simulation_runs import run_manager_lifespan
 from app.core.config import get_settings
 
@@ -43,11 +49,17 @@ API_ROUTERS: list[APIRouter] = [
     schemas.router,
     simulations.router,
     simulation_faults.router,
-    simulation_stream.router,
     fault_types.router,
     scenarios.router,
     scenarios.runs_router,
+    members.router,
+    users.router,
+    users.tokens_router,
+    audit.router,
 ]
+# Every router above needs a signed-in principal (app/api/security.py); these authenticate for themselves
+# (sign-in is public; the live stream is a WebSocket and checks its own cookie or token).
+PUBLIC_ROUTERS: list[APIRouter] = [auth.router, simulation_stream.router]
 
 DESCRIPTION = """
 Build machine models of a digital twin over REST: projects contain machine models and OPC UA endpoints;
@@ -56,6 +68,12 @@ and communication bindings from ports to OPC UA nodes.
 
 Every error has one shape: `{"error": {"code": "...", "message": "...", "details": [...]}}`.
 Lists are paginated with `limit`/`offset` and return `{"items", "total", "limit", "offset"}`.
+
+**Authentication.** While no user exists the server runs in local single-user mode (loopback only) and needs no
+credentials. Once a user exists, every route but `/health` and `POST /api/v1/auth/login` needs a session token
+or API token as `Authorization: Bearer ...` (or the session cookie): 401 otherwise. An object of a project the
+caller does not belong to answers 404 exactly as a missing one; a visible object the caller's project role may
+not act on answers 403. Roles: observer < operator < engineer < admin.
 """
 DESCRIPTION += simulation_stream.STREAM_PROTOCOL
 
@@ -71,9 +89,14 @@ def create_app() -> FastAPI:
     """Build the application (settings are read per request through ``get_settings``)."""
     app = FastAPI(title=get_settings().app_name, version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(AuditMiddleware)
     app.include_router(health.router)
-    for router in API_ROUTERS:
+    for router in PUBLIC_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    for router in API_ROUTERS:
+        app.include_router(
+            router, prefix=API_PREFIX, dependencies=[Depends(get_principal)], responses=errors.error_responses(401)
+        )
     web.install(app)
     return app
 

@@ -1,4 +1,7 @@
-"""Dependencies: settings, the per-request transaction, and load-or-404 for path objects."""
+"""Dependencies: settings, the per-request transaction, and load-or-404 for path objects.
+
+Routes never use the loaders directly: ``app/api/guards.py`` wraps each with the role the route needs.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,10 @@ from sqlalchemy.orm import Session
 from app.core.config import Settings, get_settings
 from app.db.models import CommunicationBinding, Component, Connection, Endpoint, MachineModel, Project
 from app.db.session import get_session_factory
+from app.services.access import PRINCIPAL_KEY, UNRESOLVED
 from app.services.common import get_or_404
 from app.services.live_models import RUN_MANAGER_KEY
+from app.services.secrets import SETTINGS_KEY
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -22,6 +27,10 @@ def get_session(settings: SettingsDep, request: Request) -> Iterator[Session]:
     with get_session_factory(settings.database_url)() as session:
         # Services that edit a model tell its running simulations after commit (app/services/live_models.py).
         session.info[RUN_MANAGER_KEY] = getattr(request.app.state, "run_manager", None)
+        # Services reach the key for stored PLC passwords through the request's settings (app/services/secrets.py).
+        session.info[SETTINGS_KEY] = settings
+        # Looking an object up before the request is authenticated is a bug, not an open door (app/api/security.py).
+        session.info[PRINCIPAL_KEY] = UNRESOLVED
         try:
             yield session
             session.commit()
@@ -75,11 +84,3 @@ def load_endpoint(endpoint_id: int, session: SessionDep) -> Endpoint:
 
 def load_binding(binding_id: int, session: SessionDep) -> CommunicationBinding:
     return get_or_404(session, CommunicationBinding, binding_id)
-
-
-ProjectDep = Annotated[Project, Depends(load_project)]
-MachineModelDep = Annotated[MachineModel, Depends(load_machine_model)]
-ComponentDep = Annotated[Component, Depends(load_component)]
-ConnectionDep = Annotated[Connection, Depends(load_connection)]
-EndpointDep = Annotated[Endpoint, Depends(load_endpoint)]
-BindingDep = Annotated[CommunicationBinding, Depends(load_binding)]

@@ -41,6 +41,8 @@ class ErrorResponse(BaseModel):
 
 
 _DESCRIPTIONS = {
+    401: "No valid session or API token (once a user exists, every route but sign-in and /health needs one)",
+    403: "The caller sees the object but its role (or a missing PLC-write grant) does not allow this",
     404: "A referenced object does not exist",
     409: "Conflicts with existing data (duplicate name, input port already driven, ...)",
     422: "The request is not acceptable; `details` lists every problem with its location",
@@ -61,7 +63,10 @@ def error_json(status_code: int, code: str, message: str, details: list[dict[str
 
 async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return error_json(exc.status_code, exc.code, exc.message, exc.details)
+    response = error_json(exc.status_code, exc.code, exc.message, exc.details)
+    if exc.status_code == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def _engine_error(_request: Request, exc: Exception) -> JSONResponse:

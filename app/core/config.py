@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     app_name: str = "Digital Twin Platform"
     sql_echo: bool = False
+    # Security (see ARCHITECTURE.md, "Security model").
+    secret_key: str | None = Field(
+        None, repr=False, description="encrypts stored PLC passwords; default: a key file DATA_DIR/secret.key (0600)"
+    )
+    session_hours: float = Field(12.0, gt=0, description="a sign-in session lasts this long")
     # Simulation runs tick in threads of this process (see ARCHITECTURE.md, "Simulation runs").
     run_switch_interval: float = Field(0.001, ge=0, description="GIL switch interval while runs tick; 0 = keep")
     run_yield_interval: float = Field(0.002, ge=0, description="a fast run gives up the GIL this often; 0 = never")

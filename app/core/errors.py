@@ -39,3 +39,17 @@ class BadGatewayError(AppError):
 
     status_code = 502
     code = "bad_gateway"
+
+
+class UnauthorizedError(AppError):
+    """No valid session or token (or wrong credentials at sign-in)."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(AppError):
+    """The caller can see the object but their role (or a missing PLC-write grant) does not allow the action."""
+
+    status_code = 403
+    code = "forbidden"

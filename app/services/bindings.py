@@ -12,7 +12,7 @@ from app import engine
 from app.core.errors import UnprocessableError
 from app.db.models import CommunicationBinding, Component, Endpoint, MachineModel
 from app.schemas.resources import BindingCreate, BindingUpdate
-from app.services import catalog, live_models
+from app.services import access, catalog, live_models
 from app.services.common import get_or_404, paginate
 from app.services.drivers import ensure_input_free
 
@@ -68,6 +68,12 @@ def list_(
     direction: str | None = None,
 ) -> tuple[Sequence[CommunicationBinding], int]:
     stmt = select(CommunicationBinding).order_by(CommunicationBinding.id)
+    visible = access.visible_filter(session, MachineModel.project_id)
+    if visible is not None:
+        models = select(MachineModel.id).where(visible)
+        stmt = stmt.where(
+            CommunicationBinding.component_id.in_(select(Component.id).where(Component.machine_model_id.in_(models)))
+        )
     if component_id is not None:
         get_or_404(session, Component, component_id, "component_id")
         stmt = stmt.where(CommunicationBinding.component_id == component_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import NotFoundError, UnprocessableError
 from app.db.base import TimestampedBase
 from app.engine._exceptions import ModelError
+from app.services import access
 
 M = TypeVar("M", bound=TimestampedBase)
 
@@ -22,13 +23,20 @@ _LABELS = {
     "connections": "connection",
     "endpoints": "endpoint",
     "communication_bindings": "communication binding",
+    "simulation_runs": "simulation run",
+    "scenarios": "scenario",
+    "scenario_runs": "scenario run",
 }
 
 
 def get_or_404(session: Session, model: type[M], object_id: int, field: str | None = None) -> M:
-    """The row with this id, or NotFoundError naming what was missing (and the request field, if any)."""
+    """The row with this id, or NotFoundError naming what was missing (and the request field, if any).
+
+    An object the request's principal may not see is missing too, with the very same error (app/services/access.py);
+    one it sees but may not act on with the route's role is a 403.
+    """
     row = session.get(model, object_id)
-    if row is None:
+    if row is None or not access.check(session, row):
         label = _LABELS.get(model.__tablename__, model.__tablename__)
         details = [{"loc": field, "id": object_id}] if field else [{"id": object_id}]
         raise NotFoundError(f"{label} {object_id} not found", details)

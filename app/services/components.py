@@ -12,7 +12,7 @@ from app import engine
 from app.core.errors import ConflictError
 from app.db.models import CommunicationBinding, Component, Connection, MachineModel
 from app.schemas.resources import ComponentCreate, ComponentUpdate
-from app.services import catalog, live_models
+from app.services import access, catalog, live_models
 from app.services.common import engine_errors, get_or_404, paginate
 
 
@@ -52,7 +52,7 @@ def create(session: Session, data: ComponentCreate) -> Component:
 def list_(
     session: Session, limit: int, offset: int, machine_model_id: int | None, type_name: str | None
 ) -> tuple[Sequence[Component], int]:
-    stmt = select(Component).order_by(Component.id)
+    stmt = access.restrict_by_model(session, select(Component).order_by(Component.id), Component.machine_model_id)
     if machine_model_id is not None:
         get_or_404(session, MachineModel, machine_model_id, "machine_model_id")
         stmt = stmt.where(Component.machine_model_id == machine_model_id)

@@ -11,7 +11,7 @@ from app import engine
 from app.core.errors import UnprocessableError
 from app.db.models import Component, Connection, MachineModel
 from app.schemas.resources import ConnectionCreate, ConnectionUpdate
-from app.services import catalog, live_models
+from app.services import access, catalog, live_models
 from app.services.common import get_or_404, paginate
 from app.services.drivers import ensure_input_free
 
@@ -61,7 +61,7 @@ def create(session: Session, data: ConnectionCreate) -> Connection:
 def list_(
     session: Session, limit: int, offset: int, machine_model_id: int | None, component_id: int | None
 ) -> tuple[Sequence[Connection], int]:
-    stmt = select(Connection).order_by(Connection.id)
+    stmt = access.restrict_by_model(session, select(Connection).order_by(Connection.id), Connection.machine_model_id)
     if machine_model_id is not None:
         get_or_404(session, MachineModel, machine_model_id, "machine_model_id")
         stmt = stmt.where(Connection.machine_model_id == machine_model_id)

@@ -14,7 +14,11 @@ from app.db.models import Endpoint, Project
 from app.engine.hil import probe
 from app.engine.io import EndpointSpec
 from app.schemas.resources import EndpointCreate, EndpointRead, EndpointUpdate
+from app.services import access, secrets
 from app.services.common import get_or_404, paginate
+
+# Changing any of these clears the stored password unless the same request sends a new one.
+CREDENTIAL_BOUND = ("url", "security_policy", "security_mode")
 
 
 def to_read(endpoint: Endpoint) -> EndpointRead:
@@ -46,14 +50,16 @@ def _ensure_unique_name(session: Session, project_id: int, name: str, exclude_id
 def create(session: Session, data: EndpointCreate) -> Endpoint:
     get_or_404(session, Project, data.project_id, "project_id")
     _ensure_unique_name(session, data.project_id, data.name)
-    endpoint = Endpoint(**data.model_dump())
+    fields = data.model_dump()
+    fields["password"] = secrets.encrypt(session, fields["password"])
+    endpoint = Endpoint(**fields)
     session.add(endpoint)
     session.flush()
     return endpoint
 
 
 def list_(session: Session, limit: int, offset: int, project_id: int | None) -> tuple[Sequence[Endpoint], int]:
-    stmt = select(Endpoint).order_by(Endpoint.id)
+    stmt = access.restrict(session, select(Endpoint).order_by(Endpoint.id), Endpoint.project_id)
     if project_id is not None:
         get_or_404(session, Project, project_id, "project_id")
         stmt = stmt.where(Endpoint.project_id == project_id)
@@ -64,6 +70,11 @@ def update(session: Session, endpoint: Endpoint, data: EndpointUpdate) -> Endpoi
     changes = data.changes()
     if "name" in changes:
         _ensure_unique_name(session, endpoint.project_id, changes["name"], exclude_id=endpoint.id)
+    if "password" in changes:
+        changes["password"] = secrets.encrypt(session, changes["password"])
+    elif any(key in changes and changes[key] != getattr(endpoint, key) for key in CREDENTIAL_BOUND):
+        # A stored password must never follow the endpoint to another server or to weaker security.
+        changes["password"] = None
     for key, value in changes.items():
         setattr(endpoint, key, value)
     session.flush()
@@ -76,27 +87,27 @@ def delete(session: Session, endpoint: Endpoint) -> None:
     session.flush()
 
 
-def spec(endpoint: Endpoint) -> EndpointSpec:
-    """The engine's view of a stored endpoint, password included (it never leaves the service)."""
+def spec(session: Session, endpoint: Endpoint) -> EndpointSpec:
+    """The engine's view of a stored endpoint, password decrypted (it never leaves the service)."""
     return EndpointSpec(
         endpoint.name,
         endpoint.url,
         endpoint.security_policy,
         endpoint.security_mode,
         endpoint.username,
-        endpoint.password,
+        secrets.decrypt(session, endpoint.password, endpoint.id),
     )
 
 
-def test(endpoint: Endpoint, data_dir: Path) -> dict[str, Any]:
+def test(session: Session, endpoint: Endpoint, data_dir: Path) -> dict[str, Any]:
     """Connect and describe the server, or say why not (``ok: false`` with ``reason`` and ``message``)."""
-    return probe.test_endpoint(spec(endpoint), data_dir)
+    return probe.test_endpoint(spec(session, endpoint), data_dir)
 
 
-def browse(endpoint: Endpoint, data_dir: Path, node: str | None) -> dict[str, Any]:
+def browse(session: Session, endpoint: Endpoint, data_dir: Path, node: str | None) -> dict[str, Any]:
     """The children of ``node``; 404 for an unknown node, 502 when the endpoint cannot be used."""
     try:
-        children = probe.browse(spec(endpoint), data_dir, node)
+        children = probe.browse(spec(session, endpoint), data_dir, node)
     except probe.EndpointError as exc:
         details = [{**p, "endpoint_id": endpoint.id} for p in exc.problems]
         if exc.reason == "unknown_node":

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import ConflictError
 from app.db.models import MachineModel, Project
 from app.schemas.resources import MachineModelCreate, MachineModelUpdate
+from app.services import access
 from app.services.common import get_or_404, paginate
 
 
@@ -35,7 +36,7 @@ def create(session: Session, data: MachineModelCreate) -> MachineModel:
 
 
 def list_(session: Session, limit: int, offset: int, project_id: int | None) -> tuple[Sequence[MachineModel], int]:
-    stmt = select(MachineModel).order_by(MachineModel.id)
+    stmt = access.restrict(session, select(MachineModel).order_by(MachineModel.id), MachineModel.project_id)
     if project_id is not None:
         get_or_404(session, Project, project_id, "project_id")
         stmt = stmt.where(MachineModel.project_id == project_id)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import ConflictError
 from app.db.models import Project
 from app.schemas.resources import ProjectCreate, ProjectUpdate
+from app.services import access
 from app.services.common import paginate
 
 
@@ -32,7 +33,7 @@ def create(session: Session, data: ProjectCreate) -> Project:
 
 
 def list_(session: Session, limit: int, offset: int) -> tuple[Sequence[Project], int]:
-    return paginate(session, select(Project).order_by(Project.id), limit, offset)
+    return paginate(session, access.restrict(session, select(Project).order_by(Project.id), Project.id), limit, offset)
 
 
 def update(session: Session, project: Project, data: ProjectUpdate) -> Project:

@@ -30,7 +30,7 @@ from app.engine.scenarios import (
     parse_scenario,
 )
 from app.engine.scenarios import Scenario as ParsedScenario
-from app.services import documents
+from app.services import access, documents
 from app.services.common import get_or_404, paginate
 from app.services.scenario_runner import ScenarioRunner
 
@@ -50,19 +50,13 @@ __all__ = [
 
 
 def get_scenario(session: Session, scenario_id: int) -> Scenario:
-    """The scenario row, or 404."""
-    row = session.get(Scenario, scenario_id)
-    if row is None:
-        raise NotFoundError(f"scenario {scenario_id} not found", [{"id": scenario_id}])
-    return row
+    """The scenario row, or 404 (also when the request may not see it)."""
+    return get_or_404(session, Scenario, scenario_id)
 
 
 def get_run(session: Session, run_id: int) -> ScenarioRun:
-    """The scenario run row, or 404."""
-    row = session.get(ScenarioRun, run_id)
-    if row is None:
-        raise NotFoundError(f"scenario run {run_id} not found", [{"id": run_id}])
-    return row
+    """The scenario run row, or 404 (also when the request may not see it)."""
+    return get_or_404(session, ScenarioRun, run_id)
 
 
 # ------------------------------------------------------------------------------------------- validation
@@ -166,7 +160,7 @@ def list_(
     session: Session, limit: int, offset: int, project_id: int | None = None, machine_model_id: int | None = None
 ) -> tuple[Sequence[Scenario], int]:
     """Scenarios in id order, optionally of one project and/or model."""
-    stmt = select(Scenario).order_by(Scenario.id)
+    stmt = access.restrict(session, select(Scenario).order_by(Scenario.id), Scenario.project_id)
     if project_id is not None:
         get_or_404(session, Project, project_id, "project_id")
         stmt = stmt.where(Scenario.project_id == project_id)
@@ -205,6 +199,7 @@ def start_run(session: Session, runner: ScenarioRunner, row: Scenario) -> Scenar
     run = ScenarioRun(
         scenario_id=row.id,
         machine_model_id=model.id,
+        project_id=model.project_id,
         scenario_name=scenario.name,
         model_name=model.name,
         model_hash=model_doc.digest(),

@@ -24,7 +24,7 @@ from app.db.models import Endpoint, MachineModel
 from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
 from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
-from app.services import documents, simulation_faults
+from app.services import access, documents, plc_write, secrets, simulation_faults
 from app.services.common import engine_errors, get_or_404, paginate
 from app.services.run_events import stored_events
 from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
@@ -33,19 +33,18 @@ STOP_WAIT_SECONDS = 2.0
 
 
 def get_run(session: Session, run_id: int) -> SimulationRun:
-    """The run row, or 404."""
-    run = session.get(SimulationRun, run_id)
-    if run is None:
-        raise NotFoundError(f"simulation run {run_id} not found", [{"id": run_id}])
-    return run
+    """The run row, or 404 (also when the request may not see it)."""
+    return get_or_404(session, SimulationRun, run_id)
 
 
 def _endpoints_with_passwords(
     session: Session, model: MachineModel, endpoints: Sequence[engine.EndpointSpec]
 ) -> list[engine.EndpointSpec]:
     """The document's endpoints with the passwords stored in the project (documents never carry them)."""
-    rows = session.execute(select(Endpoint.name, Endpoint.password).where(Endpoint.project_id == model.project_id))
-    stored: dict[str, str | None] = {name: password for name, password in rows}
+    rows = session.execute(
+        select(Endpoint.id, Endpoint.name, Endpoint.password).where(Endpoint.project_id == model.project_id)
+    )
+    stored = {name: secrets.decrypt(session, password, endpoint_id) for endpoint_id, name, password in rows}
     return [replace(e, password=stored.get(e.name)) if stored.get(e.name) else e for e in endpoints]
 
 
@@ -109,11 +108,14 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
         with engine_errors("record"):
             sim.set_recording(data.record.ports, data.record.every)
     link, failure = None, None
+    if data.mode == "hil":
+        plc_write.check_start(session, model.project_id, document)
     if data.mode == "hil" or data.opcua_server is not None:
         link, failure = _open_link(session, model, sim, data, data_dir)
     realtime = data.realtime or data.mode == "hil"  # a PLC in the loop lives in wall-clock time
     run = SimulationRun(
         machine_model_id=model.id,
+        project_id=model.project_id,
         model_name=model.name,
         model_hash=document.digest(),
         engine_version=engine.ENGINE_VERSION,
@@ -194,7 +196,7 @@ def list_(
     status: str | None = None,
 ) -> tuple[Sequence[SimulationRun], int]:
     """Runs, newest first, optionally of one model and/or with one status."""
-    stmt = select(SimulationRun).order_by(SimulationRun.id.desc())
+    stmt = access.restrict(session, select(SimulationRun).order_by(SimulationRun.id.desc()), SimulationRun.project_id)
     if machine_model_id is not None:
         get_or_404(session, MachineModel, machine_model_id, "machine_model_id")
         stmt = stmt.where(SimulationRun.machine_model_id == machine_model_id)

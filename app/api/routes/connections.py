@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import ConnectionDep, PageDep, SessionDep
+from app.api import guards
+from app.api.deps import PageDep, SessionDep
 from app.api.errors import error_responses
+from app.api.security import Engineer, Observer
 from app.schemas.common import Page
 from app.schemas.resources import ConnectionCreate, ConnectionRead, ConnectionUpdate
 from app.services import connections as service
@@ -15,8 +17,8 @@ from app.services import connections as service
 router = APIRouter(prefix="/connections", tags=["connections"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 422))
-def create_connection(data: ConnectionCreate, session: SessionDep) -> ConnectionRead:
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 404, 409, 422))
+def create_connection(data: ConnectionCreate, session: SessionDep, _: Engineer) -> ConnectionRead:
     """Connect an output port of one component to an input port of another in the same machine model.
 
     The source must be an existing **output** and the target an existing **input** (422 lists the valid
@@ -31,6 +33,7 @@ def create_connection(data: ConnectionCreate, session: SessionDep) -> Connection
 def list_connections(
     session: SessionDep,
     page: PageDep,
+    _: Observer,
     machine_model_id: Annotated[int | None, Query(description="only connections of this model")] = None,
     component_id: Annotated[int | None, Query(description="only connections from or to this component")] = None,
 ) -> Page[ConnectionRead]:
@@ -42,19 +45,25 @@ def list_connections(
 
 
 @router.get("/{connection_id}", responses=error_responses(404))
-def get_connection(connection: ConnectionDep) -> ConnectionRead:
+def get_connection(connection: guards.ConnectionForObserver) -> ConnectionRead:
     """Read one connection."""
     return ConnectionRead.model_validate(connection)
 
 
-@router.patch("/{connection_id}", responses=error_responses(404, 409, 422))
-def update_connection(connection: ConnectionDep, data: ConnectionUpdate, session: SessionDep) -> ConnectionRead:
+@router.patch("/{connection_id}", responses=error_responses(403, 404, 409, 422))
+def update_connection(
+    connection: guards.ConnectionForEngineer,
+    data: ConnectionUpdate,
+    session: SessionDep,
+) -> ConnectionRead:
     """Re-route a connection; the result is checked by the same rules as a new one."""
     return ConnectionRead.model_validate(service.update(session, connection, data))
 
 
-@router.delete("/{connection_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404))
-def delete_connection(connection: ConnectionDep, session: SessionDep) -> Response:
+@router.delete(
+    "/{connection_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404)
+)
+def delete_connection(connection: guards.ConnectionForEngineer, session: SessionDep) -> Response:
     """Delete a connection."""
     service.delete(session, connection)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

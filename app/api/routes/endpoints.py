@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import EndpointDep, PageDep, SessionDep, SettingsDep
+from app.api import guards
+from app.api.deps import PageDep, SessionDep, SettingsDep
 from app.api.errors import error_responses
+from app.api.security import Engineer, Observer
 from app.schemas.common import Page
 from app.schemas.endpoint_probe import BrowseRead, EndpointTestRead
 from app.schemas.resources import EndpointCreate, EndpointRead, EndpointUpdate
@@ -16,8 +18,8 @@ from app.services import endpoints as service
 router = APIRouter(prefix="/endpoints", tags=["OPC UA endpoints"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 422))
-def create_endpoint(data: EndpointCreate, session: SessionDep) -> EndpointRead:
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 404, 409, 422))
+def create_endpoint(data: EndpointCreate, session: SessionDep, _: Engineer) -> EndpointRead:
     """Register an OPC UA server for a project.
 
     `url` must start with `opc.tcp://`. The password is write-only: responses carry `has_password`
@@ -30,6 +32,7 @@ def create_endpoint(data: EndpointCreate, session: SessionDep) -> EndpointRead:
 def list_endpoints(
     session: SessionDep,
     page: PageDep,
+    _: Observer,
     project_id: Annotated[int | None, Query(description="only endpoints of this project")] = None,
 ) -> Page[EndpointRead]:
     """List OPC UA endpoints, optionally of one project."""
@@ -38,38 +41,45 @@ def list_endpoints(
 
 
 @router.get("/{endpoint_id}", responses=error_responses(404))
-def get_endpoint(endpoint: EndpointDep) -> EndpointRead:
+def get_endpoint(endpoint: guards.EndpointForObserver) -> EndpointRead:
     """Read one endpoint (without its password)."""
     return service.to_read(endpoint)
 
 
-@router.patch("/{endpoint_id}", responses=error_responses(404, 409, 422))
-def update_endpoint(endpoint: EndpointDep, data: EndpointUpdate, session: SessionDep) -> EndpointRead:
-    """Change an endpoint; send `"password": null` to remove the stored password."""
+@router.patch("/{endpoint_id}", responses=error_responses(403, 404, 409, 422))
+def update_endpoint(endpoint: guards.EndpointForEngineer, data: EndpointUpdate, session: SessionDep) -> EndpointRead:
+    """Change an endpoint; send `"password": null` to remove the stored password.
+
+    Changing `url`, `security_policy` or `security_mode` clears the stored password unless the same request sends
+    a new one, so a password never follows the endpoint to another server.
+    """
     return service.to_read(service.update(session, endpoint, data))
 
 
-@router.delete("/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404))
-def delete_endpoint(endpoint: EndpointDep, session: SessionDep) -> Response:
+@router.delete(
+    "/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404)
+)
+def delete_endpoint(endpoint: guards.EndpointForEngineer, session: SessionDep) -> Response:
     """Delete an endpoint together with the bindings that use it."""
     service.delete(session, endpoint)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{endpoint_id}/test", responses=error_responses(404))
-def test_endpoint(endpoint: EndpointDep, settings: SettingsDep) -> EndpointTestRead:
+@router.post("/{endpoint_id}/test", responses=error_responses(403, 404))
+def test_endpoint(endpoint: guards.EndpointForEngineer, session: SessionDep, settings: SettingsDep) -> EndpointTestRead:
     """Connect to the endpoint as a HIL run would (its security and login) and describe the server.
 
     Answers 200 either way: `ok: true` with the server's product and version, the security in use, the
     namespace array and the operation limits; or `ok: false` with a `reason` (refused, timeout, unreachable,
     host_not_found, certificate, bad_credentials, security_mismatch, invalid_config, error) and a `message`.
     """
-    return EndpointTestRead.model_validate(service.test(endpoint, settings.data_dir))
+    return EndpointTestRead.model_validate(service.test(session, endpoint, settings.data_dir))
 
 
-@router.get("/{endpoint_id}/browse", responses=error_responses(404, 502))
+@router.get("/{endpoint_id}/browse", responses=error_responses(403, 404, 502))
 def browse_endpoint(
-    endpoint: EndpointDep,
+    endpoint: guards.EndpointForEngineer,
+    session: SessionDep,
     settings: SettingsDep,
     node: Annotated[
         str | None, Query(description="node id to list the children of, e.g. `nsu=urn:plant;s=Line3`; default Objects")
@@ -82,4 +92,4 @@ def browse_endpoint(
     404 (`unknown_node`) if `node` is not on the server; 502 (`endpoint_<reason>`) if the endpoint cannot be
     reached or used, with the reason in `details`.
     """
-    return BrowseRead.model_validate(service.browse(endpoint, settings.data_dir, node))
+    return BrowseRead.model_validate(service.browse(session, endpoint, settings.data_dir, node))

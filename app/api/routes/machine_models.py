@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from app import engine
-from app.api.deps import MachineModelDep, PageDep, SessionDep
+from app.api import guards
+from app.api.deps import PageDep, SessionDep
 from app.api.errors import error_responses
+from app.api.security import Engineer, Observer
 from app.core.errors import UnprocessableError
 from app.db.models import Project
 from app.schemas.common import Page
@@ -49,8 +51,8 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 422))
-def create_machine_model(data: MachineModelCreate, session: SessionDep) -> MachineModelRead:
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 404, 409, 422))
+def create_machine_model(data: MachineModelCreate, session: SessionDep, _: Engineer) -> MachineModelRead:
     """Create an empty machine model in a project; names are unique within a project."""
     return MachineModelRead.model_validate(service.create(session, data))
 
@@ -59,6 +61,7 @@ def create_machine_model(data: MachineModelCreate, session: SessionDep) -> Machi
 def list_machine_models(
     session: SessionDep,
     page: PageDep,
+    _: Observer,
     project_id: Annotated[int | None, Query(description="only models of this project")] = None,
 ) -> Page[MachineModelRead]:
     """List machine models, optionally of one project."""
@@ -71,7 +74,7 @@ def list_machine_models(
 @router.post(
     "/import",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(403, 404, 409, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -84,6 +87,7 @@ def list_machine_models(
 )
 def import_machine_model(
     session: SessionDep,
+    _: Engineer,
     body: Annotated[bytes, Depends(raw_body)],
     project_id: Annotated[int, Query(description="project to create the model in")],
     content_type: Annotated[str, Header()] = "application/json",
@@ -112,26 +116,32 @@ def import_machine_model(
 
 
 @router.get("/{machine_model_id}", responses=error_responses(404))
-def get_machine_model(model: MachineModelDep) -> MachineModelRead:
+def get_machine_model(model: guards.ModelForObserver) -> MachineModelRead:
     """Read one machine model."""
     return MachineModelRead.model_validate(model)
 
 
-@router.patch("/{machine_model_id}", responses=error_responses(404, 409, 422))
-def update_machine_model(model: MachineModelDep, data: MachineModelUpdate, session: SessionDep) -> MachineModelRead:
+@router.patch("/{machine_model_id}", responses=error_responses(403, 404, 409, 422))
+def update_machine_model(
+    model: guards.ModelForEngineer,
+    data: MachineModelUpdate,
+    session: SessionDep,
+) -> MachineModelRead:
     """Change a model's name, description or default step `dt`."""
     return MachineModelRead.model_validate(service.update(session, model, data))
 
 
-@router.delete("/{machine_model_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404))
-def delete_machine_model(model: MachineModelDep, session: SessionDep) -> Response:
+@router.delete(
+    "/{machine_model_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404)
+)
+def delete_machine_model(model: guards.ModelForEngineer, session: SessionDep) -> Response:
     """Delete a machine model with its components, connections and bindings."""
     service.delete(session, model)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{machine_model_id}/validate", responses=error_responses(404))
-def validate_machine_model(model: MachineModelDep, session: SessionDep) -> ValidationReport:
+def validate_machine_model(model: guards.ModelForObserver, session: SessionDep) -> ValidationReport:
     """Say whether the model can run, and if not, every reason at once.
 
     Problems include algebraic loops (naming the components and ports in the cycle), inputs that are
@@ -152,7 +162,7 @@ def validate_machine_model(model: MachineModelDep, session: SessionDep) -> Valid
     },
 )
 def export_machine_model(
-    model: MachineModelDep,
+    model: guards.ModelForObserver,
     session: SessionDep,
     format: Annotated[
         Literal["json", "yaml"] | None, Query(description="defaults to the Accept header, then json")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from app.api.deps import PageDep, SessionDep
 from app.api.errors import error_responses
 from app.api.scenario_runner import ScenarioRunnerDep
+from app.api.security import ENGINEER, OBSERVER, OPERATOR, Engineer, Observer, access_to
 from app.core.errors import UnprocessableError
 from app.db.scenarios import Scenario, ScenarioRun
 from app.schemas.common import Page
@@ -57,15 +58,17 @@ def load_scenario_run(run_id: int, session: SessionDep) -> ScenarioRun:
 
 
 BodyDep = Annotated[Any, Depends(scenario_body)]
-ScenarioDep = Annotated[Scenario, Depends(load_scenario)]
-ScenarioRunDep = Annotated[ScenarioRun, Depends(load_scenario_run)]
+ScenarioForObserver = Annotated[Scenario, Depends(access_to(load_scenario, OBSERVER))]
+ScenarioForOperator = Annotated[Scenario, Depends(access_to(load_scenario, OPERATOR))]
+ScenarioForEngineer = Annotated[Scenario, Depends(access_to(load_scenario, ENGINEER))]
+ScenarioRunForObserver = Annotated[ScenarioRun, Depends(access_to(load_scenario_run, OBSERVER))]
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 422), openapi_extra=_DOCUMENT_BODY
+    "", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 404, 409, 422), openapi_extra=_DOCUMENT_BODY
 )
 def create_scenario(
-    session: SessionDep, body: BodyDep, machine_model_id: Annotated[int | None, _MODEL_QUERY] = None
+    session: SessionDep, _: Engineer, body: BodyDep, machine_model_id: Annotated[int | None, _MODEL_QUERY] = None
 ) -> ScenarioRead:
     """Store a scenario document (JSON, or YAML with `Content-Type: application/yaml`).
 
@@ -81,6 +84,7 @@ def create_scenario(
 def list_scenarios(
     session: SessionDep,
     page: PageDep,
+    _: Observer,
     project_id: Annotated[int | None, Query(description="only scenarios of this project")] = None,
     machine_model_id: Annotated[int | None, Query(description="only scenarios of this machine model")] = None,
 ) -> Page[ScenarioRead]:
@@ -92,14 +96,14 @@ def list_scenarios(
 
 
 @router.get("/{scenario_id}", responses=error_responses(404))
-def get_scenario(scenario: ScenarioDep) -> ScenarioRead:
+def get_scenario(scenario: ScenarioForObserver) -> ScenarioRead:
     """Read one scenario with its document."""
     return ScenarioRead.model_validate(scenario)
 
 
-@router.put("/{scenario_id}", responses=error_responses(404, 409, 422), openapi_extra=_DOCUMENT_BODY)
+@router.put("/{scenario_id}", responses=error_responses(403, 404, 409, 422), openapi_extra=_DOCUMENT_BODY)
 def replace_scenario(
-    scenario: ScenarioDep,
+    scenario: ScenarioForEngineer,
     session: SessionDep,
     body: BodyDep,
     machine_model_id: Annotated[int | None, _MODEL_QUERY] = None,
@@ -108,16 +112,18 @@ def replace_scenario(
     return ScenarioRead.model_validate(service.update(session, scenario, body, machine_model_id))
 
 
-@router.delete("/{scenario_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404))
-def delete_scenario(scenario: ScenarioDep, session: SessionDep) -> Response:
+@router.delete("/{scenario_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404))
+def delete_scenario(scenario: ScenarioForEngineer, session: SessionDep) -> Response:
     """Delete a scenario; its past runs and their reports stay readable."""
     service.delete(session, scenario)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{scenario_id}/run", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(404, 422))
+@router.post(
+    "/{scenario_id}/run", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(403, 404, 422)
+)
 def run_scenario(
-    scenario: ScenarioDep, session: SessionDep, runner: ScenarioRunnerDep, response: Response
+    scenario: ScenarioForOperator, session: SessionDep, runner: ScenarioRunnerDep, response: Response
 ) -> ScenarioRunRead:
     """Run a scenario in the background; returns the run (status `pending`) to follow at `Location`.
 
@@ -133,7 +139,7 @@ def run_scenario(
 
 
 @router.get("/{scenario_id}/runs", responses=error_responses(404, 422))
-def list_scenario_runs(scenario: ScenarioDep, session: SessionDep, page: PageDep) -> Page[ScenarioRunRead]:
+def list_scenario_runs(scenario: ScenarioForObserver, session: SessionDep, page: PageDep) -> Page[ScenarioRunRead]:
     """Past runs of a scenario with their verdicts, newest first."""
     items, total = service.list_runs(session, scenario, page.limit, page.offset)
     return Page(
@@ -145,7 +151,7 @@ def list_scenario_runs(scenario: ScenarioDep, session: SessionDep, page: PageDep
 
 
 @runs_router.get("/{run_id}", responses=error_responses(404))
-def get_scenario_run(run: ScenarioRunDep) -> ScenarioRunRead:
+def get_scenario_run(run: ScenarioRunForObserver) -> ScenarioRunRead:
     """A scenario run: status (pending, running, completed, failed, aborted), verdict and per-assertion results.
 
     Each assertion says what was `expected`, what was seen (`actual`), the `time` it failed and the port
@@ -159,7 +165,7 @@ def get_scenario_run(run: ScenarioRunDep) -> ScenarioRunRead:
     response_class=Response,
     responses={200: {"description": "JUnit XML", "content": {"application/xml": {}}}, **error_responses(404)},
 )
-def get_scenario_run_junit(run: ScenarioRunDep) -> Response:
+def get_scenario_run_junit(run: ScenarioRunForObserver) -> Response:
     """The run as JUnit XML for CI test reporters: a testsuite, a testcase per assertion (404 until it has a result)."""
     return Response(content=service.junit(run), media_type="application/xml")
 
@@ -172,6 +178,6 @@ def get_scenario_run_junit(run: ScenarioRunDep) -> Response:
         **error_responses(404),
     },
 )
-def get_scenario_run_html(run: ScenarioRunDep) -> Response:
+def get_scenario_run_html(run: ScenarioRunForObserver) -> Response:
     """The run as an HTML report: verdict table, fault periods and a plot per assertion (404 until it has a result)."""
     return Response(content=service.html(run), media_type="text/html")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.api.deps import PageDep, SessionDep, SettingsDep
 from app.api.errors import error_responses
+from app.api.security import OBSERVER, OPERATOR, Observer, Operator, access_to
 from app.api.simulation_runs import RunManagerDep
 from app.db.runs import SimulationRun
 from app.schemas.common import Page
@@ -23,6 +24,7 @@ from app.schemas.simulations import (
     TelemetryRead,
     ValuesRead,
 )
+from app.services import plc_write
 from app.services import simulations as service
 
 router = APIRouter(prefix="/simulations", tags=["simulations"])
@@ -32,14 +34,15 @@ def load_run(run_id: int, session: SessionDep) -> SimulationRun:
     return service.get_run(session, run_id)
 
 
-RunDep = Annotated[SimulationRun, Depends(load_run)]
+RunForObserver = Annotated[SimulationRun, Depends(access_to(load_run, OBSERVER))]
+RunForOperator = Annotated[SimulationRun, Depends(access_to(load_run, OPERATOR))]
 
 _CSV_EXAMPLE = "time,tank.level,valve.opening\n0.0,0.5,0.0\n0.1,0.5012,0.1\n"
 
 
-@router.post("/start", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 422))
+@router.post("/start", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 404, 409, 422))
 def start_simulation(
-    data: SimulationStart, session: SessionDep, manager: RunManagerDep, settings: SettingsDep
+    data: SimulationStart, session: SessionDep, manager: RunManagerDep, settings: SettingsDep, _: Operator
 ) -> SimulationRead:
     """Start a run of a stored machine model; it begins ticking right after this returns.
 
@@ -54,6 +57,8 @@ def start_simulation(
     `error` and `io.endpoints` name the endpoint and the reason. While a PLC connection is lost the run is
     `degraded` (held inputs, reconnecting) or, with `on_disconnect: "stop"`, ends `failed`; `io` shows the
     state, reconnects, seconds degraded, per-tick read/write ms and per-binding errors.
+    A HIL run that writes to a PLC needs the caller's PLC-write grant on every endpoint it writes to (403 naming
+    the endpoints otherwise).
     `opcua_server: {port}` (any mode) serves every port of the twin over OPC UA (409 if the port is taken).
     """
     run = service.start(session, manager, data, settings.data_dir)
@@ -65,6 +70,7 @@ def list_simulations(
     session: SessionDep,
     manager: RunManagerDep,
     page: PageDep,
+    _: Observer,
     machine_model_id: Annotated[int | None, Query(description="only runs of this machine model")] = None,
     status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
 ) -> Page[SimulationRead]:
@@ -80,7 +86,7 @@ def list_simulations(
 
 @router.get("/{run_id}", responses=error_responses(404))
 @router.get("/{run_id}/status", responses=error_responses(404))
-def get_simulation_status(run: RunDep, manager: RunManagerDep) -> SimulationRead:
+def get_simulation_status(run: RunForObserver, manager: RunManagerDep) -> SimulationRead:
     """A run's status (pending, running, completed, stopped, failed, aborted) and live counters.
 
     `tick`, `sim_time`, `wall_time`, `real_time_factor` and the pacing figures (`overruns`, lateness in
@@ -89,8 +95,8 @@ def get_simulation_status(run: RunDep, manager: RunManagerDep) -> SimulationRead
     return SimulationRead.model_validate(service.read(run, manager))
 
 
-@router.patch("/{run_id}", responses=error_responses(404, 409, 422))
-def update_simulation(data: SimulationUpdate, run: RunDep, manager: RunManagerDep) -> SimulationRead:
+@router.patch("/{run_id}", responses=error_responses(403, 404, 409, 422))
+def update_simulation(data: SimulationUpdate, run: RunForOperator, manager: RunManagerDep) -> SimulationRead:
     """Change an active run: `time_scale` sets the pace of a paced (`realtime`) run from its next tick on.
 
     Simulated time goes on from where it is (no jump): the next tick keeps its deadline and later ticks
@@ -105,7 +111,7 @@ def update_simulation(data: SimulationUpdate, run: RunDep, manager: RunManagerDe
 
 @router.get("/{run_id}/events", responses=error_responses(404, 422))
 def list_simulation_events(
-    run: RunDep,
+    run: RunForObserver,
     session: SessionDep,
     manager: RunManagerDep,
     after_seq: Annotated[int, Query(ge=0, description="only events with a higher `seq` (0: all)")] = 0,
@@ -119,8 +125,8 @@ def list_simulation_events(
     return [EventRead.model_validate(e) for e in service.events(session, run, manager, after_seq)]
 
 
-@router.post("/{run_id}/stop", responses=error_responses(404, 409))
-def stop_simulation(run: RunDep, manager: RunManagerDep, session: SessionDep) -> SimulationRead:
+@router.post("/{run_id}/stop", responses=error_responses(403, 404, 409))
+def stop_simulation(run: RunForOperator, manager: RunManagerDep, session: SessionDep) -> SimulationRead:
     """Stop an active run; it ends at the next tick boundary (409 if it has already ended).
 
     The call waits up to two seconds for the run to end, so the returned status is usually `stopped`.
@@ -131,7 +137,7 @@ def stop_simulation(run: RunDep, manager: RunManagerDep, session: SessionDep) ->
 
 
 @router.get("/{run_id}/values", responses=error_responses(404))
-def get_simulation_values(run: RunDep, manager: RunManagerDep) -> ValuesRead:
+def get_simulation_values(run: RunForObserver, manager: RunManagerDep) -> ValuesRead:
     """The current value of every port (`component.port`), with forced ports flagged.
 
     While a run is active the values are read as it ticks; after it ends they are its final values.
@@ -140,34 +146,37 @@ def get_simulation_values(run: RunDep, manager: RunManagerDep) -> ValuesRead:
 
 
 @router.get("/{run_id}/forces", responses=error_responses(404))
-def list_simulation_forces(run: RunDep, manager: RunManagerDep) -> list[ForceRead]:
+def list_simulation_forces(run: RunForObserver, manager: RunManagerDep) -> list[ForceRead]:
     """The forces on an active run (those in place when it ended, afterwards)."""
     return [ForceRead.model_validate(f) for f in service.list_forces(run, manager)]
 
 
-@router.put("/{run_id}/forces", responses=error_responses(404, 409, 422))
-def force_port(data: ForceSet, run: RunDep, manager: RunManagerDep) -> ForceRead:
+@router.put("/{run_id}/forces", responses=error_responses(403, 404, 409, 422))
+def force_port(data: ForceSet, run: RunForOperator, manager: RunManagerDep, session: SessionDep) -> ForceRead:
     """Force a port, as commissioning tools do: it holds `value` against every other writer until released.
 
     Forcing an output overrides what the component computes; forcing an input overrides its connection or
     binding. The force takes effect at the next tick boundary (`applied` says whether it has).
+    During a HIL run, forcing a port whose value reaches a PLC (a write-bound port or anything feeding one) needs
+    the caller's PLC-write grant on those endpoints (403 naming them otherwise).
     """
+    plc_write.check_force(session, run, manager, f"{data.component}.{data.port}")
     return ForceRead.model_validate(service.set_force(run, manager, data.component, data.port, data.value))
 
 
 @router.delete(
     "/{run_id}/forces/{component}/{port}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 409),
+    responses=error_responses(403, 404, 409),
 )
-def release_port(run: RunDep, component: str, port: str, manager: RunManagerDep) -> Response:
+def release_port(run: RunForOperator, component: str, port: str, manager: RunManagerDep) -> Response:
     """Release a forced port: from the next tick boundary it follows the model again."""
     service.release_force(run, manager, component, port)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/{run_id}/parameters", responses=error_responses(404, 409, 422))
-def change_parameter(data: ParameterSet, run: RunDep, manager: RunManagerDep) -> ParameterSet:
+@router.patch("/{run_id}/parameters", responses=error_responses(403, 404, 409, 422))
+def change_parameter(data: ParameterSet, run: RunForOperator, manager: RunManagerDep) -> ParameterSet:
     """Change one parameter of a component while the run is active; it applies at the next tick boundary.
 
     The value is checked against the component type's bounds (422 if outside). The stored model is not
@@ -189,7 +198,7 @@ def change_parameter(data: ParameterSet, run: RunDep, manager: RunManagerDep) ->
     response_model=TelemetryRead,
 )
 def get_simulation_telemetry(
-    run: RunDep,
+    run: RunForObserver,
     session: SessionDep,
     manager: RunManagerDep,
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
