@@ -44,7 +44,7 @@ def next_of(ws: WebSocketTestSession, kind: str, seen: list[dict[str, Any]] | No
 
 
 def frames(ws: WebSocketTestSession, count: int, ack: bool = True) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     while len(out) < count:
         frame = next_of(ws, "frame")
         out.append(frame)
