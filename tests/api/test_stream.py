@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
-from app.services.run_stream import _values_json
+from app.services.run_stream_frames import values_json
 from tests.api.test_simulations import API, import_model, ramp_gain, start, wait_status, wait_ticking
 
 pytestmark = pytest.mark.timeout(120)
@@ -257,4 +257,4 @@ def test_subscribing_to_no_port_closes_with_4422(client: TestClient, paced_run: 
 
 
 def test_non_finite_floats_are_sent_as_null() -> None:
-    assert _values_json((1.5, math.nan, True, 3, -math.inf)) == "[1.5,null,true,3,null]"
+    assert values_json((1.5, math.nan, True, 3, -math.inf)) == "[1.5,null,true,3,null]"
