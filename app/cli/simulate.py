@@ -22,6 +22,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 from types import FrameType
@@ -93,8 +94,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         default=None,
         metavar="DIR",
-        help="output directory, created if missing (default: out/<model file name>)",
+        help="output directory, created if missing; one that holds an earlier run's results is refused without "
+        "--force (default: a new folder out/<model file name>/<date-time>)",
     )
+    parser.add_argument("--force", action="store_true", help="replace the results already in --out DIR")
     parser.add_argument(
         "--record",
         default=None,
@@ -222,6 +225,26 @@ class RunOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+RESULT_FILES = ("telemetry.csv", "summary.json", "trace.csv")
+
+
+def output_dir(out: str | None, model_file: str, force: bool) -> tuple[Path, str | None]:
+    """Where the results go, and why not if that would silently replace an earlier run's results."""
+    if out:
+        path = Path(out)
+        existing = [name for name in RESULT_FILES if (path / name).exists()]
+        if existing and not force:
+            return path, (f"--out {path} already holds an earlier run's results ({', '.join(existing)}); "
+                          "pass --force to replace them, or choose another --out")
+        return path, None
+    base = Path("out") / Path(model_file).stem
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path, n = base / stamp, 2
+    while path.exists():
+        path, n = base / f"{stamp}-{n}", n + 1
+    return path, None
+
+
 def record_problems(port_names: list[str], patterns: list[str]) -> list[str]:
     """One problem per pattern that matches no port (a typo must not silently record less)."""
     problems = []
@@ -306,7 +329,8 @@ def _json_value(value: Any) -> Any:
 
 
 def build_summary(
-    doc: ModelDocument, model_file: str, options: RunOptions, outcome: RunOutcome, rows: int
+    doc: ModelDocument, model_file: str, options: RunOptions, outcome: RunOutcome, rows: int,
+    final_values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything a CI job needs to compare and trust a run, as a JSON-able dict."""
     sim = outcome.sim
@@ -333,7 +357,7 @@ def build_summary(
         "recorded_ports": list(sim.recording.ports) if sim.recording else [],
         "record_every": options.record_every,
         "rows": rows,
-        "final_values": {k: _json_value(v) for k, v in sim.snapshot().items()},
+        "final_values": {k: _json_value(v) for k, v in (final_values or sim.snapshot()).items()},
     }
     if options.realtime:
         clock = outcome.clock
@@ -394,6 +418,9 @@ def run(args: argparse.Namespace) -> int:
         if not exc.problems:  # e.g. the file cannot be read
             return _fail([], exc.message, err)
         return _fail(problems, f"invalid model {model_file} ({len(problems)} problem{'s' * (len(problems) > 1)}):", err)
+    if not doc.components:
+        return _fail(["components: the model has no components; add at least one (see examples/)"],
+                     f"invalid model {model_file} (1 problem):", err)
 
     if options.record is not None:
         problems = record_problems(sim.port_names(), options.record)
@@ -401,7 +428,9 @@ def run(args: argparse.Namespace) -> int:
             return _fail(problems, "nothing to record for some --record patterns:", err)
     sim.set_recording(options.record, options.record_every)
 
-    out_dir = Path(args.out) if args.out else Path("out") / Path(model_file).stem
+    out_dir, problem = output_dir(args.out, model_file, args.force)
+    if problem:
+        return _fail([], problem, err)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -461,13 +490,17 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     recording = sim.recording
     assert recording is not None
+    final_values = None
+    if outcome.status != "failed":  # the state the run ended in, at t = ticks * dt (a scenario samples it too)
+        sim.record_final_sample()
+        final_values = sim.snapshot(sim.evaluate_now())
     rows = write_telemetry(out_dir / "telemetry.csv", recording, sim.plan.port_types)
     trace = getattr(io, "trace", None)
     if args.hil and trace is not None:  # the PLC's inputs, replayable with --replay or `run.py test --replay`
         from app.engine.scenarios import write_trace
 
         write_trace(str(out_dir / "trace.csv"), trace)
-    summary = build_summary(doc, model_file, options, outcome, rows)
+    summary = build_summary(doc, model_file, options, outcome, rows, final_values)
     summary["write_time"] = time.perf_counter() - started
     with (out_dir / "summary.json").open("w", encoding="utf-8") as fh:
         json.dump(summary, fh, indent=2, allow_nan=False)

@@ -89,10 +89,20 @@ def load_model(scenario: Scenario) -> ModelDocument:
 
 
 def prepare(path: str) -> tuple[Scenario, ModelDocument]:
-    """Load a scenario and its model and check that they fit; ScenarioError with located problems."""
-    scenario = load_scenario_file(path)
-    doc = load_model(scenario)
-    problems = check_scenario(scenario, doc)
+    """Load a scenario and its model and check that they fit; ScenarioError with every problem found in one pass:
+    the scenario's own, and those of its usable parts against the model."""
+    try:
+        scenario = load_scenario_file(path)
+        problems: list[dict[str, Any]] = []
+    except ScenarioError as exc:
+        if exc.scenario is None or exc.scenario.model is None:
+            raise
+        scenario, problems = exc.scenario, list(exc.problems)
+    try:
+        doc = load_model(scenario)
+    except ScenarioError as exc:
+        raise ScenarioError((problems or exc.problems)[0]["message"], problems + exc.problems) from None
+    problems += check_scenario(scenario, doc)
     if problems:
         raise ScenarioError(problems[0]["message"], problems)
     return scenario, doc

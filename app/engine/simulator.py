@@ -153,14 +153,42 @@ class Simulator:
         comp, port = self._port(ref)
         return self.values[self._slot(comp, port)]
 
-    def snapshot(self) -> dict[str, Any]:
-        """Current value of every port as {"component.port": value}."""
+    def snapshot(self, values: Sequence[Any] | None = None) -> dict[str, Any]:
+        """Current value of every port as {"component.port": value} (of ``values`` if given)."""
         overridden = set(self._forces) | set(self._transforms)
+        source = self.values if values is None else values
         out = {}
         for name in self.plan.port_names():
             comp, port = name.split(".")
-            out[name] = self.values[self.plan.read_slot(comp, port, overridden)]
+            out[name] = source[self.plan.read_slot(comp, port, overridden)]
         return out
+
+    def evaluate_now(self) -> list[Any]:
+        """The value array with every output computed for the current tick (t = tick * dt), leaving the run as it
+        was: after ``run`` the outputs in ``values`` are those of the last tick ticked, one step behind the states.
+        Meant for the end of a run (it does not exchange values with a PortIO)."""
+        if self._dirty:
+            self._rebuild()
+        rng_states = [r.getstate() for r in self._rngs]
+        values = list(self.values)
+        try:
+            self._step(values, self.tick * self.dt)
+        finally:
+            for rng, state in zip(self._rngs, rng_states):
+                rng.setstate(state)
+        return values
+
+    def record_final_sample(self) -> bool:
+        """Record the state at the current tick unless it is recorded already, so a run of N ticks ends its
+        recording at t = N * dt (like a scenario) whatever ``every`` is; returns whether a row was added."""
+        rec = self.recording
+        t = self.tick * self.dt
+        if rec is None or (rec.times and rec.times[-1] >= t - self.dt / 2):
+            return False
+        values = self.evaluate_now()
+        rec.times.append(t)
+        rec.rows.append(tuple(self._rec_get(values)))
+        return True
 
     @property
     def forces(self) -> dict[str, Any]:

@@ -364,13 +364,14 @@ def telemetry(session: Session, run: SimulationRun, manager: RunManager) -> dict
 
 
 def telemetry_csv(data: dict[str, Any]) -> str:
-    """Telemetry as CSV: a ``time`` column, then one column per ``component.port``, one row per sample."""
+    """Telemetry as CSV: a ``time`` column, then one column per ``component.port``, one row per sample;
+    booleans as 1/0, like the CLI's telemetry.csv."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["time", *data["ports"]])
     columns = [data["series"][port] for port in data["ports"]]
     for i, t in enumerate(data["times"]):
-        writer.writerow([t, *(column[i] for column in columns)])
+        writer.writerow([t, *(int(v) if isinstance(v := column[i], bool) else v for column in columns)])
     return out.getvalue()
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 import run
+from tests.postgres import PostgresServer
 
 
 def test_taken_port_gives_clear_message_and_exit_code_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,8 +69,8 @@ def test_misspelled_database_scheme_is_one_line_and_exit_2(monkeypatch: pytest.M
 
 def test_missing_driver_names_the_url_without_its_password(monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    err = _serve_with_database("postgresql+psycopg://app:s3cret@127.0.0.1:1/twin", monkeypatch, capsys)
-    assert "postgresql+psycopg://app:***@127.0.0.1:1/twin" in err and "s3cret" not in err
+    err = _serve_with_database("mssql+pymssql://app:s3cret@127.0.0.1:1/twin", monkeypatch, capsys)
+    assert "mssql+pymssql://app:***@127.0.0.1:1/twin" in err and "s3cret" not in err
     assert "driver is not installed" in err
 
 
@@ -83,3 +84,18 @@ def test_malformed_url_masks_the_password() -> None:
     from app.cli.serve import masked_url
 
     assert masked_url("post gres://app:s3cret@host/db") == "post gres://app:***@host/db"
+
+
+def test_refused_postgres_login_is_one_line_without_the_password(postgres: PostgresServer,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"postgresql+psycopg://intruder:s3cret@127.0.0.1:{postgres.port}/postgres"
+    err = _serve_with_database(url, monkeypatch, capsys)
+    assert f"postgresql+psycopg://intruder:***@127.0.0.1:{postgres.port}/postgres: cannot connect:" in err
+    assert 'role "intruder" does not exist' in err and "s3cret" not in err
+
+
+def test_unreachable_postgres_server_says_so(monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    err = _serve_with_database("postgresql+psycopg://app:s3cret@127.0.0.1:1/twin", monkeypatch, capsys)
+    assert "postgresql+psycopg://app:***@127.0.0.1:1/twin: cannot connect:" in err and "s3cret" not in err

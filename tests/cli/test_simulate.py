@@ -35,13 +35,14 @@ def write_model(path: Path, text: str) -> Path:
     return path
 
 
-def test_writes_telemetry_with_time_then_every_port_one_row_per_tick(tmp_path: Path) -> None:
+def test_writes_telemetry_with_time_then_every_port_one_row_per_tick_and_the_end(tmp_path: Path) -> None:
     result = simulate(HEATED_TANK, "--duration", "2", "--out", tmp_path)
     assert result.returncode == 0, result.stderr
     header, rows = read_csv(tmp_path / "telemetry.csv")
     plan = compile_model(read_document_file(str(HEATED_TANK)))
     assert header == ["time", *plan.port_names()]
-    assert len(rows) == round(2 / plan.dt)
+    assert len(rows) == round(2 / plan.dt) + 1  # ticks 0..N-1 and the state at t = duration
+    assert float(rows[-1][0]) == 2.0
     assert [float(r[0]) for r in rows[:3]] == [0.0, plan.dt, 2 * plan.dt]
 
 
@@ -68,7 +69,34 @@ def test_record_every_keeps_every_kth_tick(tmp_path: Path) -> None:
                       "--record", "tank.level", "--out", tmp_path)
     assert result.returncode == 0, result.stderr
     _, rows = read_csv(tmp_path / "telemetry.csv")
-    assert [float(r[0]) for r in rows] == [k * 0.01 for k in range(0, 100, 7)]
+    assert [float(r[0]) for r in rows] == [k * 0.01 for k in range(0, 100, 7)] + [1.0]
+
+
+def test_the_final_state_is_recorded_and_matches_the_summary(tmp_path: Path) -> None:
+    result = simulate(HEATED_TANK, "--duration", "120", "--record-every", "20", "--record", "tank.level",
+                      "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    _, rows = read_csv(tmp_path / "telemetry.csv")
+    assert [r[0] for r in rows[-2:]] == ["119.0", "120.0"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["rows"] == len(rows) == 121
+    assert repr(summary["final_values"]["tank.level"]) == rows[-1][1]
+
+
+def test_an_empty_model_is_invalid_exit_2_without_a_traceback(tmp_path: Path) -> None:
+    model = write_model(tmp_path / "empty.yaml", "schema_version: 1\nname: empty\ncomponents: []\n")
+    result = simulate(model, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert "components: the model has no components" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_out_with_earlier_results_is_refused_without_force(tmp_path: Path) -> None:
+    assert simulate(HEATED_TANK, "--duration", "1", "--quiet", "--out", tmp_path).returncode == 0
+    again = simulate(HEATED_TANK, "--duration", "2", "--out", tmp_path)
+    assert again.returncode == 2 and "pass --force to replace them" in again.stderr
+    assert json.loads((tmp_path / "summary.json").read_text())["duration"] == 1.0  # untouched
+    forced = simulate(HEATED_TANK, "--duration", "2", "--quiet", "--force", "--out", tmp_path)
+    assert forced.returncode == 0 and json.loads((tmp_path / "summary.json").read_text())["duration"] == 2.0
 
 
 def test_summary_reports_model_run_and_final_values(tmp_path: Path) -> None:
@@ -80,7 +108,7 @@ def test_summary_reports_model_run_and_final_values(tmp_path: Path) -> None:
     assert summary["model_hash"] == doc.digest()
     assert (summary["seed"], summary["dt"], summary["duration"], summary["ticks"]) == (42, 0.1, 3.0, 30)
     assert summary["status"] == "completed"
-    assert summary["rows"] == 30
+    assert summary["rows"] == 31  # 30 ticks and the final state
     assert summary["engine_version"]
     assert summary["wall_time"] > 0 and summary["ticks_per_second"] > 0 and summary["real_time_factor"] > 0
     assert set(summary["final_values"]) == set(compile_model(doc).port_names())
@@ -188,12 +216,16 @@ def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
     assert result.stdout == "" and result.stderr == ""
 
 
-def test_default_output_directory_is_out_slash_model_name(tmp_path: Path) -> None:
+def test_default_output_is_a_new_folder_per_run_and_says_where(tmp_path: Path) -> None:
     model = write_model(tmp_path / "tiny.yaml", "name: tiny\ncomponents: [{name: c, type: Constant}]\n")
-    result = simulate(model, "--duration", "0.1", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / "tiny" / "telemetry.csv").is_file()
-    assert (tmp_path / "out" / "tiny" / "summary.json").is_file()
+    first = simulate(model, "--duration", "0.1", cwd=tmp_path)
+    second = simulate(model, "--duration", "0.1", cwd=tmp_path)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    runs = sorted((tmp_path / "out" / "tiny").iterdir())
+    assert len(runs) == 2  # the second run did not replace the first
+    for run_dir, result in zip(runs, (first, second)):
+        assert (run_dir / "telemetry.csv").is_file() and (run_dir / "summary.json").is_file()
+        assert f"wrote {run_dir.relative_to(tmp_path)}/telemetry.csv" in result.stdout
 
 
 @pytest.mark.timeout(60)
@@ -210,7 +242,7 @@ def test_ctrl_c_stops_cleanly_writes_what_was_done_and_exits_130(tmp_path: Path)
     assert summary["status"] == "interrupted"
     assert summary["ticks"] < 72000  # stopped long before the hour (possibly before the first tick)
     _, rows = read_csv(tmp_path / "telemetry.csv")
-    assert len(rows) == summary["ticks"] == summary["rows"]
+    assert len(rows) == summary["ticks"] + 1 == summary["rows"]  # and the state it stopped in
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -125,6 +125,23 @@ def test_an_unknown_port_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "assertions[0].always: column 1: Cylinder 'cyl' has no port" in result.stderr
 
 
+def test_syntax_and_model_problems_are_reported_in_one_pass(tmp_path: Path) -> None:
+    write(tmp_path / "line.model.yaml", MODEL)
+    path = write(tmp_path / "s.yaml", {
+        "name": "s", "model": "line.model.yaml", "run": {"duration": 1},
+        "stimuli": [{"at": 0.5, "set": "motor.enabel", "value": True}, {"at": 0.5, "set": "no port", "value": 1}],
+        "faults": [{"type": "stuk", "port": "ramp.out", "value": 0}],
+        "assertions": [{"always": "ramp.out >> 1"}, {"always": "cyl.extnded"}]})
+    result = test_cli(path)
+    assert result.returncode == 2
+    for expected in ("stimuli[1].set: 'no port' must be 'component.port'",  # syntax
+                     "faults[0].type: 'stuk' is not one of",
+                     "assertions[0].always: column 11:",
+                     "stimuli[0].set: Motor 'motor' has no port 'enabel' (did you mean 'motor.enable'?)",  # model
+                     "assertions[1].always: column 1: Cylinder 'cyl' has no port 'extnded'"):
+        assert expected in result.stderr, result.stderr
+
+
 def test_a_missing_model_file_exits_2(tmp_path: Path) -> None:
     path = write(tmp_path / "s.yaml", {"name": "s", "model": "nope.yaml", "run": {"duration": 1},
                                        "assertions": [{"always": "true"}]})

@@ -73,16 +73,18 @@ class EndpointError(PortIOError):
     code = "endpoint_error"
 
     def __init__(self, endpoint: str, reason: str, message: str) -> None:
-        super().__init__(f"{endpoint}: {message}", [{"endpoint": endpoint, "reason": reason, "message": message}])
+        super().__init__(f"{endpoint}: {message}" if endpoint else message,
+                         [{"endpoint": endpoint, "reason": reason, "message": message}])
         self.endpoint = endpoint
         self.reason = reason
+        self.detail = message  # without the endpoint name, for re-raising under another name
 
 
 def classify_error(exc: BaseException, spec: EndpointSpec, timeout: float) -> tuple[str, str]:
     """``(reason, message)`` for an exception raised while connecting to ``spec``; never includes the password."""
     where = spec.url
     if isinstance(exc, EndpointError):
-        return exc.reason, exc.message
+        return exc.reason, exc.detail
     if isinstance(exc, SecurityConfigError):
         return "invalid_config", str(exc)
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
@@ -281,7 +283,7 @@ async def _browse(spec: EndpointSpec, data_dir: Path, node_id: str | None, timeo
         try:
             references = await _browse_references(client, parent)
         except EndpointError as exc:
-            raise EndpointError(spec.name, exc.reason, exc.message) from exc
+            raise EndpointError(spec.name, exc.reason, exc.detail) from exc
         variables = [r.NodeId for r in references if r.NodeClass == ua.NodeClass.Variable]
         data_types = [_good_value(dv) for dv in await _read(client, variables, ua.AttributeIds.DataType)]
         user_access = [_good_value(dv) for dv in await _read(client, variables, ua.AttributeIds.UserAccessLevel)]

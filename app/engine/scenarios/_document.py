@@ -240,9 +240,11 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(scenario_json_schema())
 
 
-def _schema_problems(data: dict[str, Any]) -> list[dict[str, Any]]:
+def _schema_problems(data: dict[str, Any]) -> tuple[list[dict[str, Any]], set[tuple[Any, ...]]]:
+    """Every schema problem, and the parts they are in: ``("run",)``, ``("faults", 2)``, ``()`` for the top."""
     validator = _validator()
     problems = []
+    broken: set[tuple[Any, ...]] = set()
     for err in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
         message = err.message
         if err.validator == "pattern":
@@ -253,7 +255,9 @@ def _schema_problems(data: dict[str, Any]) -> list[dict[str, Any]]:
         elif err.validator == "oneOf" and list(err.absolute_path)[-1:] == ["within"]:
             message = "must be a window [t0, t1] (eventually) or a number of seconds (after)"
         problems.append({"loc": _loc(err.absolute_path), "message": message})
-    return problems
+        path = tuple(err.absolute_path)
+        broken.add(path[:2] if path[:1] in (("stimuli",), ("faults",), ("assertions",)) else path[:1])
+    return problems, broken
 
 
 def _expression(problems: list[dict[str, Any]], loc: str, source: Any) -> Expression | None:
@@ -265,18 +269,26 @@ def _expression(problems: list[dict[str, Any]], loc: str, source: Any) -> Expres
 
 
 def parse_scenario(data: Any, path: str | None = None) -> Scenario:
-    """Check a scenario dict against the schema and the rules; ScenarioError lists every problem."""
+    """Check a scenario dict against the schema and the rules; ScenarioError lists every problem.
+
+    Items with a problem are left out and the rest is still checked, so one pass finds everything; the
+    error's ``scenario`` holds what was usable, for ``check_scenario`` against the model.
+    """
     if not isinstance(data, dict):
         raise ScenarioError("a scenario must be an object (a mapping)", [{"loc": "", "message": "must be an object"}])
-    problems = _schema_problems(data)
-    if problems:
-        raise ScenarioError(_summary(problems), problems)
+    problems, broken = _schema_problems(data)
 
     def bad(loc: str, message: str) -> None:
         problems.append({"loc": loc, "message": message})
 
-    run = data["run"]
-    duration = float(run["duration"])
+    def items(section: str) -> list[tuple[int, dict[str, Any]]]:
+        raw = data.get(section) or []
+        if (section,) in broken or not isinstance(raw, list):
+            return []
+        return [(i, item) for i, item in enumerate(raw) if (section, i) not in broken]
+
+    run: dict[str, Any] = data["run"] if isinstance(data.get("run"), dict) and ("run",) not in broken else {}
+    duration = float(run["duration"]) if "duration" in run else math.inf  # inf: the run's problem is reported
     if "model" not in data and "model_id" not in data:
         bad("model", "required: a model file path relative to the scenario, or an inline model document")
     if "model" in data and "model_id" in data:
@@ -287,7 +299,7 @@ def parse_scenario(data: Any, path: str | None = None) -> Scenario:
             bad(loc, f"{t:g} s is after the end of the run ({duration:g} s)")
 
     stimuli = []
-    for i, raw in enumerate(data.get("stimuli") or []):
+    for i, raw in items("stimuli"):
         loc = f"stimuli[{i}]"
         actions = [a for a in STIMULUS_ACTIONS if a in raw]
         if len(actions) != 1:
@@ -306,7 +318,7 @@ def parse_scenario(data: Any, path: str | None = None) -> Scenario:
                                 float(raw["for"]) if "for" in raw else None))
 
     faults = []
-    for i, raw in enumerate(data.get("faults") or []):
+    for i, raw in items("faults"):
         loc = f"faults[{i}]"
         ftype = raw["type"]
         target_key, required, defaults = FAULT_TYPES[ftype]
@@ -342,7 +354,7 @@ def parse_scenario(data: Any, path: str | None = None) -> Scenario:
                                 raw.get("name") or f"{ftype} {raw[target_key]}"))
 
     assertions = []
-    for i, raw in enumerate(data.get("assertions") or []):
+    for i, raw in items("assertions"):
         loc = f"assertions[{i}]"
         kinds = [k for k in ASSERTION_KINDS if k in raw]
         if len(kinds) != 1:
@@ -402,14 +414,17 @@ def parse_scenario(data: Any, path: str | None = None) -> Scenario:
         if names.count(a.name) > 1:
             bad(f"assertions[{a.index}].name", f"duplicate assertion name {a.name!r}")
 
-    if problems:
-        raise ScenarioError(_summary(problems), problems)
-    return Scenario(
-        name=data["name"], duration=duration, dt=float(run["dt"]) if "dt" in run else None,
-        seed=int(run.get("seed", 0)), mode=run.get("mode", "sim"), realtime=bool(run.get("realtime", False)),
-        description=data.get("description", ""), model=data.get("model"), model_id=data.get("model_id"),
-        stimuli=stimuli, faults=faults, assertions=assertions, path=path,
+    fine = {key: data.get(key) for key in ("name", "description", "model", "model_id") if (key,) not in broken}
+    scenario = Scenario(
+        name=fine.get("name") or "", duration=duration if math.isfinite(duration) else 0.0,
+        dt=float(run["dt"]) if "dt" in run else None, seed=int(run.get("seed", 0)), mode=run.get("mode", "sim"),
+        realtime=bool(run.get("realtime", False)), description=fine.get("description") or "",
+        model=fine.get("model"), model_id=fine.get("model_id"), stimuli=stimuli, faults=faults,
+        assertions=assertions, path=path,
     )
+    if problems:
+        raise ScenarioError(_summary(problems), problems, scenario)
+    return scenario
 
 
 def _summary(problems: list[dict[str, Any]]) -> str:

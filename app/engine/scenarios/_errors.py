@@ -12,8 +12,11 @@ class ScenarioError(DocumentError):
 
     code = "invalid_scenario"
 
-    def __init__(self, message: str, problems: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, message: str, problems: list[dict[str, Any]] | None = None, scenario: Any = None) -> None:
         super().__init__(message, problems)
+        # What could be parsed despite the problems (the items without any), so the parts that are fine
+        # can still be checked against the model in the same pass; None when nothing usable was read.
+        self.scenario = scenario
 
 
 class ExpressionError(ScenarioError):

@@ -42,7 +42,7 @@ def junit_xml(results: Sequence[ScenarioResult], name: str = "scenarios") -> str
         for a in r.assertions:
             case = ET.SubElement(suite, "testcase", name=a.name, classname=classname, time="0.000")
             if not a.passed:
-                when = f" at t={a.time:g} s" if a.time is not None else ""
+                when = failure_time(a)
                 failure = ET.SubElement(case, "failure", type="AssertionFailed",
                                         message=f"expected {a.expected}, actual {a.actual}{when}")
                 failure.text = a.message + "".join(f"\n  {p} = {fmt(v)}" for p, v in a.values_at_time.items())
@@ -58,6 +58,15 @@ def junit_xml(results: Sequence[ScenarioResult], name: str = "scenarios") -> str
     root.set("time", f"{totals['time']:.3f}")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def failure_time(a: AssertionResult) -> str:
+    """When an assertion failed, saying which time it is: a response names its trigger and its deadline."""
+    if a.time is None:
+        return ""
+    if a.kind == "after" and a.window is not None:
+        return f" by the deadline t={a.time:g} s (triggered at t={a.window[0]:g} s)"
+    return f" at t={a.time:g} s"
 
 
 def telemetry_csv(result: ScenarioResult) -> str:

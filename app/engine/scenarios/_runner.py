@@ -388,8 +388,8 @@ def _judge(a: AssertionSpec, columns: dict[str, list[Any]], times: list[float], 
                 res.values_at_time = _values_at(columns, ports, fail_k)
                 j = nxt[k]
                 res.actual = f"it became true after {(j - k) * dt:g} s" if j < n else "it never became true"
-                res.message = (f"expected {a.expr.source} within {a.within:g} s after {a.trigger.source} "
-                               f"at t={t0:g} s; {res.actual}")
+                res.message = (f"expected {a.expr.source} within {a.within:g} s after {a.trigger.source}; "
+                               f"triggered at t={t0:g} s, deadline t={res.time:g} s: {res.actual}")
                 return res
         worst = max(r for r in res.response_times if r is not None)
         res.actual = f"slowest response {worst:g} s"

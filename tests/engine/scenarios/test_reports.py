@@ -37,6 +37,16 @@ def test_junit_failure_states_expected_actual_and_time(model: ModelDocument) -> 
     assert failures[1].get("message") == "expected gain.out = 3 ± 0.1, actual 2 at t=2 s"
 
 
+def test_junit_response_failure_names_the_trigger_and_the_deadline(model: ModelDocument) -> None:
+    result = run(model, assertions=[{"name": "never", "after": "gain.out > 2", "expect": "gain.out < 0",
+                                     "within": 0.5}])
+    failure = ET.fromstring(junit_xml([result])).find(".//testcase/failure")
+    assert failure is not None
+    message = failure.get("message") or ""
+    assert message.endswith("by the deadline t=2.6 s (triggered at t=2.1 s)"), message
+    assert "triggered at t=2.1 s, deadline t=2.6 s" in (failure.text or "")
+
+
 def test_junit_reports_a_run_error_as_an_error_case(model: ModelDocument) -> None:
     result = run(model)
     result.status, result.passed, result.error, result.assertions = "error", False, "tick 3 failed", []

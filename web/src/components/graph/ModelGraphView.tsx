@@ -1,0 +1,76 @@
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  type EdgeTypes,
+  type NodeTypes,
+  useStore,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { memo, useEffect, useMemo } from "react";
+import type { LivePainter } from "../../lib/painter";
+import BoolEdge from "./BoolEdge";
+import type { ModelGraph } from "./buildGraph";
+import ComponentNodeView, { DETAIL_ZOOM } from "./ComponentNodeView";
+import { GraphContext } from "./context";
+
+const nodeTypes: NodeTypes = { component: ComponentNodeView };
+const edgeTypes: EdgeTypes = { bool: BoolEdge };
+const proOptions = { hideAttribution: true };
+
+interface Props {
+  graph: ModelGraph;
+  painter?: LivePainter | null;
+  onPortClick?: ((port: string) => void) | null;
+  /** Show the minimap (off for very large graphs: it draws every node). */
+  minimap?: boolean;
+}
+
+const detailedSelector = (state: { transform: [number, number, number] }) => state.transform[2] >= DETAIL_ZOOM;
+
+/** Tells the painter when the zoom crosses the level of detail (renders on the crossing only). */
+function DetailSwitch({ painter }: { painter: LivePainter }) {
+  const detailed = useStore(detailedSelector);
+  useEffect(() => painter.setDetailed(detailed), [painter, detailed]);
+  return null;
+}
+
+/**
+ * The model as a port-level graph, read-only. Renders only what is in view, draws plain boxes below
+ * zoom 0.5, and never re-renders for live values (the painter writes those into the DOM).
+ */
+function ModelGraphView({ graph, painter = null, onPortClick = null, minimap }: Props) {
+  const context = useMemo(() => ({ painter, onPortClick }), [painter, onPortClick]);
+  const showMinimap = minimap ?? graph.nodes.length <= 300;
+  return (
+    <GraphContext.Provider value={context}>
+      <div className="graph" data-testid="model-graph" role="figure" aria-label="model graph">
+        <ReactFlow
+          nodes={graph.nodes}
+          edges={graph.edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onlyRenderVisibleElements
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          edgesFocusable={false}
+          nodesFocusable={false}
+          fitView
+          fitViewOptions={{ padding: 0.05, maxZoom: 1.2 }}
+          minZoom={0.02}
+          maxZoom={2.5}
+          proOptions={proOptions}
+        >
+          {painter ? <DetailSwitch painter={painter} /> : null}
+          <Background gap={24} size={1} />
+          <Controls showInteractive={false} />
+          {showMinimap ? <MiniMap pannable zoomable /> : null}
+        </ReactFlow>
+      </div>
+    </GraphContext.Provider>
+  );
+}
+
+export default memo(ModelGraphView);

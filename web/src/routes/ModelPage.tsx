@@ -1,0 +1,38 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link, useParams } from "react-router";
+import { getMachineModelOptions } from "../client/@tanstack/react-query.gen";
+import { QueryState, parseId } from "../components/common/QueryState";
+import ModelGraphView from "../components/graph/ModelGraphView";
+import { useModelGraph } from "../components/graph/useModelGraph";
+import StartRunForm from "../components/model/StartRunForm";
+
+export default function ModelPage() {
+  const id = parseId(useParams().id) ?? 0;
+  const model = useQuery(getMachineModelOptions({ path: { machine_model_id: id } }));
+  const { doc, graph, isPending, error } = useModelGraph(id);
+  return (
+    <QueryState isPending={model.isPending || isPending} error={model.error ?? error} what="the model">
+      {() => (
+        <section className="model-page">
+          <p className="crumbs">
+            <Link to="/">Projects</Link> / <Link to={`/projects/${model.data!.project_id}`}>project</Link> /
+          </p>
+          <div className="title-row">
+            <h1>{model.data!.name}</h1>
+            <span className="muted" data-testid="model-summary">
+              {doc.data!.components.length} components · {doc.data!.connections.length} connections · dt{" "}
+              {doc.data!.dt} s{doc.data!.bindings?.length ? ` · ${doc.data!.bindings.length} PLC bindings` : ""}
+            </span>
+          </div>
+          {model.data!.description ? <p className="muted">{model.data!.description}</p> : null}
+          <div className="model-layout">
+            <div className="graph-pane">{graph ? <ModelGraphView graph={graph} /> : null}</div>
+            <aside className="side">
+              <StartRunForm modelId={id} hasBindings={!!doc.data!.bindings?.length} />
+            </aside>
+          </div>
+        </section>
+      )}
+    </QueryState>
+  );
+}
