@@ -15,6 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("app.cli.serve", "migrate the database and serve the API (default)"),
     "simulate": ("app.cli.simulate", "run a model file headless and write telemetry.csv and summary.json"),
     "test": ("app.cli.test", "run test scenarios; JUnit and HTML reports; exit 0 pass, 1 fail, 2 invalid file"),
+    "users": ("app.cli.users", "create and list users, set passwords (the first user ends local single-user mode)"),
+    "tokens": ("app.cli.tokens", "create (printed once), list and revoke API tokens for CI and scripts"),
 }
 DEFAULT_COMMAND = "serve"
 

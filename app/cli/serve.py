@@ -7,12 +7,18 @@ import errno
 import re
 import socket
 import sys
+from typing import Any
 
 ENVIRONMENT_HELP = """\
 environment (or an optional .env file in the working directory):
   DATABASE_URL  SQLAlchemy URL of the database (default sqlite:///./digital_twin.db); created and
                 migrated at every start; e.g. postgresql+psycopg://user:password@host/db with the driver installed
-  DATA_DIR      where the OPC UA client certificate and key are kept (default ./data)
+  DATA_DIR      where the OPC UA client certificate and key are kept (default ./data), and secret.key
+  SECRET_KEY    encrypts stored PLC passwords (default: DATA_DIR/secret.key, created 0600)
+  SESSION_HOURS how long a sign-in lasts (default 12)
+
+Without users the server runs in local single-user mode and only on a loopback address; create the first
+admin with `run.py users create NAME --admin` to listen on the network.
 """
 
 
@@ -85,6 +91,30 @@ def database_problem(url: str) -> str | None:
     return None
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only reaches this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def prepare_security(settings: Any) -> bool:
+    """Encrypt PLC passwords stored before encryption existed; returns whether users exist (multi-user mode)."""
+    from app.db.session import get_session_factory
+    from app.services import auth, secrets
+
+    with get_session_factory(settings.database_url)() as session:
+        session.info[secrets.SETTINGS_KEY] = settings
+        secrets.encrypt_leftovers(session)
+        session.commit()
+        return auth.users_exist(session, settings.database_url)
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the port and the database, apply migrations, serve until interrupted; returns the exit code."""
     problem = port_problem(args.host, args.port)
@@ -110,6 +140,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: DATABASE_URL {masked_url(settings.database_url)}: cannot migrate: {reason}", file=sys.stderr)
         return 2
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    multi_user = prepare_security(settings)
+    if not multi_user and not is_loopback(args.host):
+        print(
+            f"error: refusing to listen on {args.host}: no user exists, so anyone reaching the port could do anything "
+            "(including writing to PLCs). Create an admin first: python run.py users create NAME --admin",
+            file=sys.stderr,
+        )
+        return 2
     print(f"Digital twin platform on http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
+    if multi_user:
+        print("Multi-user mode: sign in (POST /api/v1/auth/login) or send an API token.", flush=True)
+    else:
+        print("Local single-user mode: no user exists, so no sign-in is asked and the server stays on loopback. "
+              "`python run.py users create NAME --admin` ends it.", flush=True)
     uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload, log_level="info")
     return 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _engines: dict[str, Engine] = {}
@@ -22,9 +24,28 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def owner_only_file(database_url: str) -> None:
+    """Create a SQLite database file readable by its owner only (0600), or make an existing one so.
+
+    It holds password hashes and encrypted PLC passwords; SQLite gives its -wal and -shm files the same mode."""
+    database = make_url(database_url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        if path.exists():
+            if path.stat().st_uid == os.geteuid():
+                path.chmod(0o600)
+        elif path.parent.is_dir():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError:
+        pass  # a read-only location: SQLite itself will say what is wrong
+
+
 def make_engine(database_url: str, echo: bool = False) -> Engine:
     """A new engine; SQLite URLs get the pragmas and may be shared across the threadpool."""
     if database_url.startswith("sqlite"):
+        owner_only_file(database_url)
         engine = create_engine(database_url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
