@@ -133,6 +133,13 @@ def check(session: Session, row: Any) -> bool:
     return True
 
 
+def note_project(session: Session, project_id: int) -> None:
+    """Name the project of the request's audit entry when no lookup did (a new project)."""
+    audit = session.info.get(AUDIT_KEY)
+    if audit is not None:
+        audit.project_id = project_id
+
+
 def visible_filter(session: Session, project_column: Any) -> ColumnElement[bool] | None:
     """A WHERE clause keeping rows of visible projects (None: no restriction)."""
     principal = principal_of(session)

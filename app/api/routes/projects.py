@@ -10,7 +10,7 @@ from app.api.errors import error_responses
 from app.api.security import Anyone, Observer
 from app.schemas.common import Page
 from app.schemas.resources import ProjectCreate, ProjectRead, ProjectUpdate
-from app.services import members
+from app.services import access, members
 from app.services import projects as service
 
 router = APIRouter(prefix="/projects", tags=["projects"])
@@ -20,6 +20,7 @@ router = APIRouter(prefix="/projects", tags=["projects"])
 def create_project(data: ProjectCreate, session: SessionDep, principal: Anyone) -> ProjectRead:
     """Create a project. Project names are unique (409 on a duplicate). The creator becomes its admin."""
     project = service.create(session, data)
+    access.note_project(session, project.id)
     if principal.user_id is not None:
         members.add_creator(session, project, principal.user_id)
     return ProjectRead.model_validate(project)
