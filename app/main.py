@@ -33,6 +33,7 @@ from app.api.routes import (
 from app.api.scenario_runner import scenario_runner_lifespan
 from app.api.security import get_principal
 from app.api.simulation_runs import run_manager_lifespan
+from app.core import log_redaction
 from app.core.config import get_settings
 
 API_PREFIX = "/api/v1"
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
     """Build the application (settings are read per request through ``get_settings``)."""
     app = FastAPI(title=get_settings().app_name, version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
+    log_redaction.install()
     app.add_middleware(AuditMiddleware)
     app.include_router(health.router)
     for router in PUBLIC_ROUTERS:
