@@ -223,7 +223,7 @@ class RunManager:
                 duration=handle.duration,
                 time_scale=handle.time_scale,
             )
-            self._write(handle.run_id, handle.counters(), events=handle.events)
+            self._write(handle.run_id, handle.counters())  # its event is stored by the next periodic write
             sim.run(
                 duration=handle.duration,
                 clock=handle.clock,

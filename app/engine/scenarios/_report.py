@@ -2,23 +2,26 @@
 
 JUnit: ``testsuites`` > one ``testsuite`` per scenario > one ``testcase`` per assertion; a failed
 assertion carries ``<failure message="expected ..., actual ... at t=...">``, a run that could not
-finish carries one ``<error>``. HTML: per scenario a verdict table and one plot per assertion
-(signals, threshold lines, window, fault periods, failure point), PNGs inlined as base64, so the file
-opens offline. matplotlib is imported lazily with the Agg backend.
+finish carries one ``<error>``. HTML: per scenario its verdicts, an overview of every recorded signal with all
+fault periods, and a plot per assertion (signals with units, thresholds, window, triggers, failure point). The
+samples go into the page as JSON and a small embedded script draws them (``_report_script``): it opens offline,
+fits the window's width, and all plots of a scenario share the time axis, drag-to-zoom and a cursor readout.
 """
 
 from __future__ import annotations
 
-import base64
 import csv
 import html
 import io
+import json
+import math
 import xml.etree.ElementTree as ET
 from typing import Any, Sequence
 
+from ._report_script import CSS, SCRIPT
 from ._runner import AssertionResult, ScenarioResult, fmt
 
-__all__ = ["html_report", "junit_xml", "plot_assertion_png", "telemetry_csv"]
+__all__ = ["html_report", "junit_xml", "telemetry_csv"]
 
 
 def junit_xml(results: Sequence[ScenarioResult], name: str = "scenarios") -> str:
@@ -86,87 +89,83 @@ def telemetry_csv(result: ScenarioResult) -> str:
     return out.getvalue()
 
 
-# ---------------------------------------------------------------------------------------------- plots
+# ---------------------------------------------------------------------------------------------- HTML
+
+MAX_POINTS = 6000  # per series in the page; longer runs keep each bucket's min and max (spikes stay visible)
+OVERVIEW_LANES = 16
 
 
-def plot_assertion_png(result: ScenarioResult, a: AssertionResult, dpi: int = 80) -> bytes:
-    """One assertion's picture: its signals, thresholds, window, fault periods and the failure point."""
-    import matplotlib
+def _compact(value: Any) -> Any:
+    """A sample as it goes into the page: bools as 0/1, floats to 6 significant digits, None for nan/inf."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return float(f"{value:.6g}") if math.isfinite(value) else None
+    return value
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
+def _reduced(values: list[Any]) -> tuple[list[Any], list[int] | None]:
+    """The samples to draw and, when reduced, the index of each one in the time vector."""
+    if len(values) <= MAX_POINTS:
+        return [_compact(v) for v in values], None
+    size = math.ceil(len(values) / (MAX_POINTS // 2))
+    keep: list[int] = []
+    for start in range(0, len(values), size):
+        bucket = [k for k in range(start, min(start + size, len(values))) if values[k] is not None]
+        if bucket:
+            lo = min(bucket, key=lambda k: values[k])
+            hi = max(bucket, key=lambda k: values[k])
+            keep.extend(sorted({lo, hi}))
+    return [_compact(values[k]) for k in keep], keep
+
+
+def _is_bool(column: list[Any]) -> bool:
+    return isinstance(next((v for v in column if v is not None), None), bool)
+
+
+def _figure(result: ScenarioResult, ports: list[str], *, thresholds: Sequence[float] = (), lane_height: int = 150,
+            each_own_lane: bool = False) -> dict[str, Any]:
+    columns = result.series["ports"]
+    floats = [p for p in ports if p in columns and not _is_bool(columns[p])]
+    bools = [p for p in ports if p in columns and _is_bool(columns[p])]
+    if each_own_lane:
+        lanes = [{"p": [p], "h": lane_height} for p in floats]
+    else:
+        lanes = [{"p": floats, "h": lane_height, "th": list(thresholds)}] if floats else []
+    lanes += [{"p": [p]} for p in bools]
+    return {"lanes": lanes, "fl": True}
+
+
+def _scenario_data(result: ScenarioResult) -> dict[str, Any]:
+    """Everything the page's script draws for one scenario: samples, units, fault periods and the figures."""
     times = result.series["time"]
     columns = result.series["ports"]
-    fig, ax = plt.subplots(figsize=(9, 2.8), dpi=dpi)
-    try:
-        floats = [p for p in a.ports if p in columns and not (columns[p] and isinstance(columns[p][0], bool))]
-        bools = [p for p in a.ports if p in columns and p not in floats]
-        for p in floats:
-            ax.plot(times, columns[p], linewidth=1.4, label=p)
-        for v in a.thresholds:
-            ax.axhline(v, color="tab:red", linestyle="--", linewidth=1.0, label=f"threshold {v:g}")
-        bax = None
-        if bools:
-            bax = ax.twinx() if floats else ax
-            for i, p in enumerate(bools):  # a small offset per signal keeps coinciding edges apart
-                lift = 0.03 * i
-                bax.step(times, [(1 if v else 0) - lift for v in columns[p]], where="post", linewidth=1.4, label=p,
-                         linestyle=":" if floats else "-")
-            bax.set_yticks([0, 1], ["false", "true"])
-            bax.set_ylim(-0.15, 1.15)
+    units = result.series.get("units", {})
+    series: dict[str, Any] = {}
+    for port, column in columns.items():
+        values, index = _reduced(column)
+        entry: dict[str, Any] = {"v": values, "b": int(_is_bool(column))}
+        if units.get(port):
+            entry["u"] = units[port]
+        if index is not None:
+            entry["i"] = index
+        series[port] = entry
+    overview = _figure(result, list(columns)[:OVERVIEW_LANES], lane_height=70, each_own_lane=True)
+    figures = [overview]
+    for a in result.assertions:
+        fig = _figure(result, a.ports, thresholds=a.thresholds)
         if a.window is not None and a.window[1] > a.window[0]:
-            ax.axvspan(a.window[0], a.window[1], color="tab:blue", alpha=0.08, label="window")
-        for tt in a.trigger_times[:50]:
-            ax.axvline(tt, color="tab:purple", linestyle=":", linewidth=0.8)
-        for i, period in enumerate(result.fault_periods):
-            ax.axvspan(period["start"], period["end"], color="tab:red", alpha=0.12, hatch="//",
-                       label="fault" if i == 0 else None)
-            ax.text(period["start"], 1.0, f" {period['name']}", transform=ax.get_xaxis_transform(), fontsize=7,
-                    va="top", color="darkred")
+            fig["w"] = list(a.window)
+        if a.trigger_times:
+            fig["tr"] = a.trigger_times[:200]
         if a.time is not None:
-            marker_ax, y = ax, None
-            if floats:
-                k = min(range(len(times)), key=lambda i: abs(times[i] - a.time))  # type: ignore[operator]
-                y = columns[floats[0]][k]
-            elif bools and bax is not None:
-                k = min(range(len(times)), key=lambda i: abs(times[i] - a.time))  # type: ignore[operator]
-                marker_ax, y = bax, 1 if columns[bools[0]][k] else 0
-            color = "tab:green" if a.passed else "red"
-            ax.axvline(a.time, color=color, linewidth=1.0, alpha=0.7)
-            if y is not None:
-                marker_ax.plot([a.time], [y], marker="o" if a.passed else "X", markersize=10, color=color,
-                               label="satisfied" if a.passed else "failed here", linestyle="none")
-        ax.set_xlim(times[0] if times else 0, times[-1] if times else 1)
-        ax.set_xlabel("time [s]")
-        ax.grid(True, alpha=0.3)
-        handles, labels = ax.get_legend_handles_labels()
-        if bax is not None and bax is not ax:
-            h2, l2 = bax.get_legend_handles_labels()
-            handles, labels = handles + h2, labels + l2
-        if handles:
-            ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.08 if bax is not None and bax is not ax
-                                                                        else 1.01, 1.0), fontsize=8, frameon=False)
-        verdict = "PASS" if a.passed else "FAIL"
-        ax.set_title(f"{verdict}: {a.name}", fontsize=10, loc="left", color="darkgreen" if a.passed else "darkred")
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
-
-
-_CSS = """
-body{font-family:system-ui,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222}
-h1{font-size:22px} h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
-table{border-collapse:collapse;margin:8px 0 16px} td,th{border:1px solid #ddd;padding:4px 8px;font-size:13px;
-text-align:left;vertical-align:top} th{background:#f4f4f4}
-.pass{color:#fff;background:#2e7d32;padding:1px 6px;border-radius:3px;font-weight:600}
-.fail{color:#fff;background:#c62828;padding:1px 6px;border-radius:3px;font-weight:600}
-.error{color:#fff;background:#ef6c00;padding:1px 6px;border-radius:3px;font-weight:600}
-.meta{color:#555;font-size:13px} img{max-width:100%;display:block;margin:4px 0 18px}
-"""
+            fig["m"] = {"t": a.time, "ok": a.passed}
+        figures.append(fig)
+    return {
+        "t": [round(t, 9) for t in times], "t0": times[0], "t1": times[-1] if times[-1] > times[0] else times[0] + 1,
+        "s": series, "f": [{"n": p["name"], "a": p["start"], "e": p["end"]} for p in result.fault_periods],
+        "figs": figures,
+    }
 
 
 def _badge(status: str) -> str:
@@ -174,20 +173,33 @@ def _badge(status: str) -> str:
     return f'<span class="{cls}">{html.escape(status.upper())}</span>'
 
 
+_KEY = ("<p class='key'><span><i class='sw' style='background:rgba(214,39,40,.25)'></i>fault period</span>"
+        "<span><i class='sw' style='background:rgba(31,119,180,.18)'></i>assertion window</span>"
+        "<span style='color:#c62828'>- - threshold</span><span style='color:#9467bd'>┆ trigger</span>"
+        "<span style='color:#c62828'>● failed here</span><span style='color:#2e7d32'>● satisfied here</span>"
+        "<span>drag across a plot to zoom (every plot of the scenario follows), double-click to reset; hover for "
+        "values</span></p>")
+
+
 def html_report(results: Sequence[ScenarioResult], title: str = "Scenario report", plots: bool = True) -> str:
-    """One offline HTML file: a summary, then per scenario its verdict table and a plot per assertion."""
+    """One offline HTML file: a summary, then per scenario its verdicts, an overview of the recorded signals with
+    every fault period, and a plot per assertion; plots share the time axis, zoom and a cursor readout."""
     e = html.escape
     passed = sum(r.passed for r in results)
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
-             f"<style>{_CSS}</style></head><body><h1>{e(title)}</h1>",
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{e(title)}</title>"
+             f"<style>{CSS}</style></head><body><h1>{e(title)}</h1>",
              f"<p class='meta'>{len(results)} scenario(s): {passed} passed, {len(results) - passed} failed or in "
              f"error; {sum(len(r.assertions) for r in results)} assertion(s), "
              f"{sum(r.failures for r in results)} failed.</p>",
+             "<noscript><p><b>The plots need JavaScript</b> (embedded in this file; nothing is downloaded).</p>"
+             "</noscript>",
              "<table><tr><th>scenario</th><th>verdict</th><th>assertions</th><th>failed</th></tr>"]
     for i, r in enumerate(results):
         parts.append(f"<tr><td><a href='#s{i}'>{e(r.name)}</a></td><td>{_badge(r.status)}</td>"
                      f"<td>{len(r.assertions)}</td><td>{r.failures}</td></tr>")
     parts.append("</table>")
+    any_plots = False
     for i, r in enumerate(results):
         parts.append(f"<h2 id='s{i}'>{_badge(r.status)} {e(r.name)}</h2>")
         parts.append(f"<p class='meta'>model {e(r.model)} · seed {r.seed} · dt {r.dt:g} s · duration "
@@ -203,15 +215,27 @@ def html_report(results: Sequence[ScenarioResult], title: str = "Scenario report
             parts.append("</table>")
         parts.append("<table><tr><th>assertion</th><th>verdict</th><th>expected</th><th>actual</th>"
                      "<th>time [s]</th><th>details</th></tr>")
-        for a in r.assertions:
-            parts.append(f"<tr><td>{e(a.name)}</td><td>{_badge('passed' if a.passed else 'failed')}</td>"
+        for k, a in enumerate(r.assertions):
+            parts.append(f"<tr><td><a href='#s{i}a{k}'>{e(a.name)}</a></td>"
+                         f"<td>{_badge('passed' if a.passed else 'failed')}</td>"
                          f"<td><code>{e(a.expected)}</code></td><td>{e(a.actual or '')}</td>"
                          f"<td>{'' if a.time is None else f'{a.time:g}'}</td><td>{e(a.message)}</td></tr>")
         parts.append("</table>")
-        if plots and r.series.get("time"):
-            for a in r.assertions:
-                png = base64.b64encode(plot_assertion_png(r, a)).decode("ascii")
-                parts.append(f"<img alt='{e(a.name)}' src='data:image/png;base64,{png}'>")
+        if not (plots and r.series.get("time")):
+            continue
+        any_plots = True
+        data = json.dumps(_scenario_data(r), separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+        parts.append(f"<script type='application/json' data-scenario='{i}'>{data}</script>")
+        parts.append(f"<h3>Overview: recorded signals and fault periods<button class='reset' data-scenario='{i}'>"
+                     "reset zoom</button></h3>")
+        parts.append(f"<div class='fig' data-scenario='{i}' data-fig='0'></div>")
+        for k, a in enumerate(r.assertions):
+            parts.append(f"<h3 id='s{i}a{k}'>{_badge('passed' if a.passed else 'failed')} {e(a.name)}</h3>"
+                         f"<p class='msg'>{e(a.message)}</p>")
+            parts.append(f"<div class='fig' data-scenario='{i}' data-fig='{k + 1}'></div>")
+    if any_plots:
+        parts.insert(3, _KEY)
+        parts.append(f"<script>{SCRIPT}</script>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from .._exceptions import RunError, SimulationError
 from ..clock import FastClock, WallClock
+from ..components import REGISTRY
 from ..document import ModelDocument
 from ..io import PortIO
 from ..simulator import Simulator
@@ -74,7 +75,8 @@ class ScenarioResult:
     error: str | None = None
     path: str | None = None
     wall_time: float = 0.0
-    series: dict[str, Any] = field(default_factory=dict)  # {"time": [...], "ports": {port: [...]}}
+    # {"time": [...], "ports": {port: [...]}, "units": {port: unit}} (units may be missing in stored results)
+    series: dict[str, Any] = field(default_factory=dict)
     trace: Trace | None = None  # raw values of the read bindings, when the model has any
 
     @property
@@ -185,8 +187,21 @@ def run_scenario(
         fault_periods=[{"fault": p.fault, "name": scenario.faults[p.fault].name, "type": scenario.faults[p.fault].type,
                         "target": scenario.faults[p.fault].target, "start": p.start_tick * dt,
                         "end": p.end_tick * dt} for p in sorted(periods, key=lambda p: (p.start_tick, p.fault))],
-        series={"time": times, "ports": columns}, trace=trace,
+        series={"time": times, "ports": columns, "units": _units(model_doc, list(columns))}, trace=trace,
     )
+
+
+def _units(model_doc: ModelDocument, ports: list[str]) -> dict[str, str]:
+    """The unit of each recorded port that has one (for the reports' axes)."""
+    types = {c.name: REGISTRY[c.type] for c in model_doc.components if c.type in REGISTRY}
+    units = {}
+    for ref in ports:
+        comp, _, port = ref.partition(".")
+        cls = types.get(comp)
+        spec = None if cls is None else cls.input_ports.get(port) or cls.output_ports.get(port)
+        if spec is not None and spec.unit:
+            units[ref] = spec.unit
+    return units
 
 
 def _grouped(events: list[_Event], last: int) -> list[tuple[int, list[_Event]]]:

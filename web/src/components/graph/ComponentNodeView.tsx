@@ -5,8 +5,8 @@ import { formatValue } from "../../lib/format";
 import { type ComponentNode, type GraphPort, rowCentre } from "./buildGraph";
 import { useGraphContext } from "./context";
 
-/** Below this zoom nodes are plain boxes: no port names, no values (level of detail). */
-export const DETAIL_ZOOM = 0.5;
+/** Below this zoom (~0.5) nodes are plain boxes: no port names, no values (level of detail). */
+export const DETAIL_ZOOM = 0.45;
 const detailedSelector = (state: { transform: [number, number, number] }) => state.transform[2] >= DETAIL_ZOOM;
 
 function usePortRef(painter: LivePainter | null, key: string) {

@@ -14,6 +14,7 @@ import BoolEdge from "./BoolEdge";
 import type { ModelGraph } from "./buildGraph";
 import ComponentNodeView, { DETAIL_ZOOM } from "./ComponentNodeView";
 import { GraphContext } from "./context";
+import FindComponent from "./FindComponent";
 
 const nodeTypes: NodeTypes = { component: ComponentNodeView };
 const edgeTypes: EdgeTypes = { bool: BoolEdge };
@@ -42,7 +43,13 @@ function DetailSwitch({ painter }: { painter: LivePainter }) {
  */
 function ModelGraphView({ graph, painter = null, onPortClick = null, minimap }: Props) {
   const context = useMemo(() => ({ painter, onPortClick }), [painter, onPortClick]);
+  const names = useMemo(() => graph.nodes.map((n) => n.id).sort(), [graph.nodes]);
   const showMinimap = minimap ?? graph.nodes.length <= 300;
+  // A small model opens legible (values shown) even if it does not quite fit; a large one opens whole.
+  const fitViewOptions = useMemo(
+    () => ({ padding: 0.04, maxZoom: 1.2, minZoom: graph.nodes.length <= 150 ? DETAIL_ZOOM : undefined }),
+    [graph.nodes.length],
+  );
   return (
     <GraphContext.Provider value={context}>
       <div className="graph" data-testid="model-graph" role="figure" aria-label="model graph">
@@ -58,12 +65,13 @@ function ModelGraphView({ graph, painter = null, onPortClick = null, minimap }: 
           edgesFocusable={false}
           nodesFocusable={false}
           fitView
-          fitViewOptions={{ padding: 0.05, maxZoom: 1.2 }}
+          fitViewOptions={fitViewOptions}
           minZoom={0.02}
           maxZoom={2.5}
           proOptions={proOptions}
         >
           {painter ? <DetailSwitch painter={painter} /> : null}
+          <FindComponent names={names} />
           <Background gap={24} size={1} />
           <Controls showInteractive={false} />
           {showMinimap ? <MiniMap pannable zoomable /> : null}

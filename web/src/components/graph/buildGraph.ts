@@ -52,7 +52,7 @@ export interface ModelGraph {
   ports: Map<string, GraphPort>;
 }
 
-export const NODE_WIDTH = 270;
+export const NODE_WIDTH = 240;
 export const HEADER_HEIGHT = 38;
 export const ROW_HEIGHT = 22;
 

@@ -21,7 +21,7 @@ export function layeredLayout(
   links: [string, string][],
   options: LayoutOptions = {},
 ): Map<string, { x: number; y: number }> {
-  const layerGap = options.layerGap ?? 90;
+  const layerGap = options.layerGap ?? 60;
   const nodeGap = options.nodeGap ?? 28;
   const n = boxes.length;
   const maxRows = options.maxRows ?? Math.max(8, Math.ceil(Math.sqrt(n) * 1.5));

@@ -43,6 +43,7 @@ export default function TrendChart({ series, height = 220, onChart, onZoom, test
           stroke: SERIES_COLOURS[i % SERIES_COLOURS.length],
           width: 1.5,
           spanGaps: false,
+          points: { show: false },
         })),
       ],
       hooks: {
