@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { BrowseEndpointData, BrowseEndpointErrors, BrowseEndpointResponses, ChangeParameterData, ChangeParameterErrors, ChangeParameterResponses, ClearFaultData, ClearFaultErrors, ClearFaultResponses, CreateBindingData, CreateBindingErrors, CreateBindingResponses, CreateComponentData, CreateComponentErrors, CreateComponentResponses, CreateConnectionData, CreateConnectionErrors, CreateConnectionResponses, CreateEndpointData, CreateEndpointErrors, CreateEndpointResponses, CreateMachineModelData, CreateMachineModelErrors, CreateMachineModelResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateScenarioData, CreateScenarioErrors, CreateScenarioResponses, DeleteBindingData, DeleteBindingErrors, DeleteBindingResponses, DeleteComponentData, DeleteComponentErrors, DeleteComponentResponses, DeleteConnectionData, DeleteConnectionErrors, DeleteConnectionResponses, DeleteEndpointData, DeleteEndpointErrors, DeleteEndpointResponses, DeleteMachineModelData, DeleteMachineModelErrors, DeleteMachineModelResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteScenarioData, DeleteScenarioErrors, DeleteScenarioResponses, ExportMachineModelData, ExportMachineModelErrors, ExportMachineModelResponses, ForcePortData, ForcePortErrors, ForcePortResponses, GetBindingData, GetBindingErrors, GetBindingResponses, GetComponentData, GetComponentErrors, GetComponentResponses, GetComponentTypeData, GetComponentTypeErrors, GetComponentTypeResponses, GetConnectionData, GetConnectionErrors, GetConnectionResponses, GetEndpointData, GetEndpointErrors, GetEndpointResponses, GetMachineModelData, GetMachineModelErrors, GetMachineModelResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetScenarioData, GetScenarioErrors, GetScenarioResponses, GetScenarioRunData, GetScenarioRunErrors, GetScenarioRunHtmlData, GetScenarioRunHtmlErrors, GetScenarioRunHtmlResponses, GetScenarioRunJunitData, GetScenarioRunJunitErrors, GetScenarioRunJunitResponses, GetScenarioRunResponses, GetSimulationStatusData, GetSimulationStatusErrors, GetSimulationStatusResponses, GetSimulationStatusRunIdData, GetSimulationStatusRunIdErrors, GetSimulationStatusRunIdResponses, GetSimulationTelemetryData, GetSimulationTelemetryErrors, GetSimulationTelemetryResponses, GetSimulationValuesData, GetSimulationValuesErrors, GetSimulationValuesResponses, HealthData, HealthResponses, ImportMachineModelData, ImportMachineModelErrors, ImportMachineModelResponses, InjectFaultData, InjectFaultErrors, InjectFaultResponses, ListBindingsData, ListBindingsErrors, ListBindingsResponses, ListComponentsData, ListComponentsErrors, ListComponentsResponses, ListComponentTypesData, ListComponentTypesResponses, ListConnectionsData, ListConnectionsErrors, ListConnectionsResponses, ListEndpointsData, ListEndpointsErrors, ListEndpointsResponses, ListFaultsData, ListFaultsErrors, ListFaultsResponses, ListFaultTypesData, ListFaultTypesResponses, ListMachineModelsData, ListMachineModelsErrors, ListMachineModelsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListScenarioRunsData, ListScenarioRunsErrors, ListScenarioRunsResponses, ListScenariosData, ListScenariosErrors, ListScenariosResponses, ListSimulationEventsData, ListSimulationEventsErrors, ListSimulationEventsResponses, ListSimulationForcesData, ListSimulationForcesErrors, ListSimulationForcesResponses, ListSimulationsData, ListSimulationsErrors, ListSimulationsResponses, ModelDocumentSchemaData, ModelDocumentSchemaResponses, ReleasePortData, ReleasePortErrors, ReleasePortResponses, ReplaceScenarioData, ReplaceScenarioErrors, ReplaceScenarioResponses, RunScenarioData, RunScenarioErrors, RunScenarioResponses, ScenarioSchemaData, ScenarioSchemaResponses, StartSimulationData, StartSimulationErrors, StartSimulationResponses, StopSimulationData, StopSimulationErrors, StopSimulationResponses, TestEndpointData, TestEndpointErrors, TestEndpointResponses, UpdateBindingData, UpdateBindingErrors, UpdateBindingResponses, UpdateComponentData, UpdateComponentErrors, UpdateComponentResponses, UpdateConnectionData, UpdateConnectionErrors, UpdateConnectionResponses, UpdateEndpointData, UpdateEndpointErrors, UpdateEndpointResponses, UpdateMachineModelData, UpdateMachineModelErrors, UpdateMachineModelResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateSimulationData, UpdateSimulationErrors, UpdateSimulationResponses, ValidateMachineModelData, ValidateMachineModelErrors, ValidateMachineModelResponses } from './types.gen';
+import type { BrowseEndpointData, BrowseEndpointErrors, BrowseEndpointResponses, ChangeParameterData, ChangeParameterErrors, ChangeParameterResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ClearFaultData, ClearFaultErrors, ClearFaultResponses, CreateBindingData, CreateBindingErrors, CreateBindingResponses, CreateComponentData, CreateComponentErrors, CreateComponentResponses, CreateConnectionData, CreateConnectionErrors, CreateConnectionResponses, CreateEndpointData, CreateEndpointErrors, CreateEndpointResponses, CreateMachineModelData, CreateMachineModelErrors, CreateMachineModelResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateScenarioData, CreateScenarioErrors, CreateScenarioResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteBindingData, DeleteBindingErrors, DeleteBindingResponses, DeleteComponentData, DeleteComponentErrors, DeleteComponentResponses, DeleteConnectionData, DeleteConnectionErrors, DeleteConnectionResponses, DeleteEndpointData, DeleteEndpointErrors, DeleteEndpointResponses, DeleteMachineModelData, DeleteMachineModelErrors, DeleteMachineModelResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteScenarioData, DeleteScenarioErrors, DeleteScenarioResponses, ExportMachineModelData, ExportMachineModelErrors, ExportMachineModelResponses, ForcePortData, ForcePortErrors, ForcePortResponses, GetBindingData, GetBindingErrors, GetBindingResponses, GetComponentData, GetComponentErrors, GetComponentResponses, GetComponentTypeData, GetComponentTypeErrors, GetComponentTypeResponses, GetConnectionData, GetConnectionErrors, GetConnectionResponses, GetEndpointData, GetEndpointErrors, GetEndpointResponses, GetMachineModelData, GetMachineModelErrors, GetMachineModelResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetScenarioData, GetScenarioErrors, GetScenarioResponses, GetScenarioRunData, GetScenarioRunErrors, GetScenarioRunHtmlData, GetScenarioRunHtmlErrors, GetScenarioRunHtmlResponses, GetScenarioRunJunitData, GetScenarioRunJunitErrors, GetScenarioRunJunitResponses, GetScenarioRunResponses, GetSimulationStatusData, GetSimulationStatusErrors, GetSimulationStatusResponses, GetSimulationStatusRunIdData, GetSimulationStatusRunIdErrors, GetSimulationStatusRunIdResponses, GetSimulationTelemetryData, GetSimulationTelemetryErrors, GetSimulationTelemetryResponses, GetSimulationValuesData, GetSimulationValuesErrors, GetSimulationValuesResponses, GrantPlcWriteData, GrantPlcWriteErrors, GrantPlcWriteResponses, HealthData, HealthResponses, ImportMachineModelData, ImportMachineModelErrors, ImportMachineModelResponses, InjectFaultData, InjectFaultErrors, InjectFaultResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListBindingsData, ListBindingsErrors, ListBindingsResponses, ListComponentsData, ListComponentsErrors, ListComponentsResponses, ListComponentTypesData, ListComponentTypesErrors, ListComponentTypesResponses, ListConnectionsData, ListConnectionsErrors, ListConnectionsResponses, ListEndpointsData, ListEndpointsErrors, ListEndpointsResponses, ListFaultsData, ListFaultsErrors, ListFaultsResponses, ListFaultTypesData, ListFaultTypesErrors, ListFaultTypesResponses, ListGrantsData, ListGrantsErrors, ListGrantsResponses, ListMachineModelsData, ListMachineModelsErrors, ListMachineModelsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListScenarioRunsData, ListScenarioRunsErrors, ListScenarioRunsResponses, ListScenariosData, ListScenariosErrors, ListScenariosResponses, ListSimulationEventsData, ListSimulationEventsErrors, ListSimulationEventsResponses, ListSimulationForcesData, ListSimulationForcesErrors, ListSimulationForcesResponses, ListSimulationsData, ListSimulationsErrors, ListSimulationsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutResponses, MeData, MeResponses, ModelDocumentSchemaData, ModelDocumentSchemaErrors, ModelDocumentSchemaResponses, ReleasePortData, ReleasePortErrors, ReleasePortResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceScenarioData, ReplaceScenarioErrors, ReplaceScenarioResponses, RevokePlcWriteData, RevokePlcWriteErrors, RevokePlcWriteResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RunScenarioData, RunScenarioErrors, RunScenarioResponses, ScenarioSchemaData, ScenarioSchemaErrors, ScenarioSchemaResponses, SetMemberData, SetMemberErrors, SetMemberResponses, StartSimulationData, StartSimulationErrors, StartSimulationResponses, StopSimulationData, StopSimulationErrors, StopSimulationResponses, TestEndpointData, TestEndpointErrors, TestEndpointResponses, UpdateBindingData, UpdateBindingErrors, UpdateBindingResponses, UpdateComponentData, UpdateComponentErrors, UpdateComponentResponses, UpdateConnectionData, UpdateConnectionErrors, UpdateConnectionResponses, UpdateEndpointData, UpdateEndpointErrors, UpdateEndpointResponses, UpdateMachineModelData, UpdateMachineModelErrors, UpdateMachineModelResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateSimulationData, UpdateSimulationErrors, UpdateSimulationResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, ValidateMachineModelData, ValidateMachineModelErrors, ValidateMachineModelResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -26,18 +26,99 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 export const health = <ThrowOnError extends boolean = false>(options?: Options<HealthData, ThrowOnError>) => (options?.client ?? client).get<HealthResponses, unknown, ThrowOnError>({ url: '/health', ...options });
 
 /**
+ * Login
+ *
+ * Sign in: the answer carries the session token (for `Authorization: Bearer`) and sets it as an HttpOnly,
+ * SameSite=Strict cookie for browsers. Wrong name or password, or a deactivated user: 401 `invalid_credentials`
+ * (the same answer for each, so it does not tell which). Every attempt is in the audit trail.
+ */
+export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
+    url: '/api/v1/auth/login',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Logout
+ *
+ * End the current session (its token stops working at once) and clear the cookie. With an API token
+ * this does nothing to the token: revoke it with `DELETE /api/v1/tokens/{id}`.
+ */
+export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/auth/logout',
+    ...options
+});
+
+/**
+ * Me
+ *
+ * Who the caller is: `mode` (local single-user or multi-user), the user, the token's limits if any, and the
+ * projects the caller sees with the caller's role in each.
+ */
+export const me = <ThrowOnError extends boolean = false>(options?: Options<MeData, ThrowOnError>) => (options?.client ?? client).get<MeResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/auth/me',
+    ...options
+});
+
+/**
+ * Change Password
+ *
+ * Change your own password (the current one is required). Every other session of yours ends; API tokens
+ * stay valid (revoke them separately).
+ */
+export const changePassword = <ThrowOnError extends boolean = false>(options: Options<ChangePasswordData, ThrowOnError>) => (options.client ?? client).post<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/auth/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * List Projects
  *
- * List projects, oldest first, one page at a time.
+ * List the projects the caller can see, oldest first, one page at a time.
  */
-export const listProjects = <ThrowOnError extends boolean = false>(options?: Options<ListProjectsData, ThrowOnError>) => (options?.client ?? client).get<ListProjectsResponses, ListProjectsErrors, ThrowOnError>({ url: '/api/v1/projects', ...options });
+export const listProjects = <ThrowOnError extends boolean = false>(options?: Options<ListProjectsData, ThrowOnError>) => (options?.client ?? client).get<ListProjectsResponses, ListProjectsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/projects',
+    ...options
+});
 
 /**
  * Create Project
  *
- * Create a project. Project names are unique (409 on a duplicate).
+ * Create a project. Project names are unique (409 on a duplicate). The creator becomes its admin.
  */
 export const createProject = <ThrowOnError extends boolean = false>(options: Options<CreateProjectData, ThrowOnError>) => (options.client ?? client).post<CreateProjectResponses, CreateProjectErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/projects',
     ...options,
     headers: {
@@ -51,14 +132,30 @@ export const createProject = <ThrowOnError extends boolean = false>(options: Opt
  *
  * Delete a project and everything in it: machine models, components, connections, endpoints, bindings.
  */
-export const deleteProject = <ThrowOnError extends boolean = false>(options: Options<DeleteProjectData, ThrowOnError>) => (options.client ?? client).delete<DeleteProjectResponses, DeleteProjectErrors, ThrowOnError>({ url: '/api/v1/projects/{project_id}', ...options });
+export const deleteProject = <ThrowOnError extends boolean = false>(options: Options<DeleteProjectData, ThrowOnError>) => (options.client ?? client).delete<DeleteProjectResponses, DeleteProjectErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/projects/{project_id}',
+    ...options
+});
 
 /**
  * Get Project
  *
  * Read one project.
  */
-export const getProject = <ThrowOnError extends boolean = false>(options: Options<GetProjectData, ThrowOnError>) => (options.client ?? client).get<GetProjectResponses, GetProjectErrors, ThrowOnError>({ url: '/api/v1/projects/{project_id}', ...options });
+export const getProject = <ThrowOnError extends boolean = false>(options: Options<GetProjectData, ThrowOnError>) => (options.client ?? client).get<GetProjectResponses, GetProjectErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/projects/{project_id}',
+    ...options
+});
 
 /**
  * Update Project
@@ -66,6 +163,11 @@ export const getProject = <ThrowOnError extends boolean = false>(options: Option
  * Change a project's name or description; only the fields sent are changed.
  */
 export const updateProject = <ThrowOnError extends boolean = false>(options: Options<UpdateProjectData, ThrowOnError>) => (options.client ?? client).patch<UpdateProjectResponses, UpdateProjectErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/projects/{project_id}',
     ...options,
     headers: {
@@ -79,7 +181,15 @@ export const updateProject = <ThrowOnError extends boolean = false>(options: Opt
  *
  * List machine models, optionally of one project.
  */
-export const listMachineModels = <ThrowOnError extends boolean = false>(options?: Options<ListMachineModelsData, ThrowOnError>) => (options?.client ?? client).get<ListMachineModelsResponses, ListMachineModelsErrors, ThrowOnError>({ url: '/api/v1/machine-models', ...options });
+export const listMachineModels = <ThrowOnError extends boolean = false>(options?: Options<ListMachineModelsData, ThrowOnError>) => (options?.client ?? client).get<ListMachineModelsResponses, ListMachineModelsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/machine-models',
+    ...options
+});
 
 /**
  * Create Machine Model
@@ -87,6 +197,11 @@ export const listMachineModels = <ThrowOnError extends boolean = false>(options?
  * Create an empty machine model in a project; names are unique within a project.
  */
 export const createMachineModel = <ThrowOnError extends boolean = false>(options: Options<CreateMachineModelData, ThrowOnError>) => (options.client ?? client).post<CreateMachineModelResponses, CreateMachineModelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/machine-models',
     ...options,
     headers: {
@@ -106,6 +221,11 @@ export const createMachineModel = <ThrowOnError extends boolean = false>(options
  * project is a 409.
  */
 export const importMachineModel = <ThrowOnError extends boolean = false>(options: Options<ImportMachineModelData, ThrowOnError>) => (options.client ?? client).post<ImportMachineModelResponses, ImportMachineModelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/machine-models/import',
     ...options,
     headers: {
@@ -119,14 +239,30 @@ export const importMachineModel = <ThrowOnError extends boolean = false>(options
  *
  * Delete a machine model with its components, connections and bindings.
  */
-export const deleteMachineModel = <ThrowOnError extends boolean = false>(options: Options<DeleteMachineModelData, ThrowOnError>) => (options.client ?? client).delete<DeleteMachineModelResponses, DeleteMachineModelErrors, ThrowOnError>({ url: '/api/v1/machine-models/{machine_model_id}', ...options });
+export const deleteMachineModel = <ThrowOnError extends boolean = false>(options: Options<DeleteMachineModelData, ThrowOnError>) => (options.client ?? client).delete<DeleteMachineModelResponses, DeleteMachineModelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/machine-models/{machine_model_id}',
+    ...options
+});
 
 /**
  * Get Machine Model
  *
  * Read one machine model.
  */
-export const getMachineModel = <ThrowOnError extends boolean = false>(options: Options<GetMachineModelData, ThrowOnError>) => (options.client ?? client).get<GetMachineModelResponses, GetMachineModelErrors, ThrowOnError>({ url: '/api/v1/machine-models/{machine_model_id}', ...options });
+export const getMachineModel = <ThrowOnError extends boolean = false>(options: Options<GetMachineModelData, ThrowOnError>) => (options.client ?? client).get<GetMachineModelResponses, GetMachineModelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/machine-models/{machine_model_id}',
+    ...options
+});
 
 /**
  * Update Machine Model
@@ -134,6 +270,11 @@ export const getMachineModel = <ThrowOnError extends boolean = false>(options: O
  * Change a model's name, description or default step `dt`.
  */
 export const updateMachineModel = <ThrowOnError extends boolean = false>(options: Options<UpdateMachineModelData, ThrowOnError>) => (options.client ?? client).patch<UpdateMachineModelResponses, UpdateMachineModelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/machine-models/{machine_model_id}',
     ...options,
     headers: {
@@ -151,7 +292,15 @@ export const updateMachineModel = <ThrowOnError extends boolean = false>(options
  * neither connected, bound nor given a value, and bindings to missing ports. When the model is valid,
  * `execution_order` lists the component names in the order the engine computes them.
  */
-export const validateMachineModel = <ThrowOnError extends boolean = false>(options: Options<ValidateMachineModelData, ThrowOnError>) => (options.client ?? client).get<ValidateMachineModelResponses, ValidateMachineModelErrors, ThrowOnError>({ url: '/api/v1/machine-models/{machine_model_id}/validate', ...options });
+export const validateMachineModel = <ThrowOnError extends boolean = false>(options: Options<ValidateMachineModelData, ThrowOnError>) => (options.client ?? client).get<ValidateMachineModelResponses, ValidateMachineModelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/machine-models/{machine_model_id}/validate',
+    ...options
+});
 
 /**
  * Export Machine Model
@@ -160,14 +309,30 @@ export const validateMachineModel = <ThrowOnError extends boolean = false>(optio
  *
  * Importing the document and exporting again gives the same document. Passwords are never exported.
  */
-export const exportMachineModel = <ThrowOnError extends boolean = false>(options: Options<ExportMachineModelData, ThrowOnError>) => (options.client ?? client).get<ExportMachineModelResponses, ExportMachineModelErrors, ThrowOnError>({ url: '/api/v1/machine-models/{machine_model_id}/export', ...options });
+export const exportMachineModel = <ThrowOnError extends boolean = false>(options: Options<ExportMachineModelData, ThrowOnError>) => (options.client ?? client).get<ExportMachineModelResponses, ExportMachineModelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/machine-models/{machine_model_id}/export',
+    ...options
+});
 
 /**
  * List Components
  *
  * List components, optionally of one machine model and/or one type.
  */
-export const listComponents = <ThrowOnError extends boolean = false>(options?: Options<ListComponentsData, ThrowOnError>) => (options?.client ?? client).get<ListComponentsResponses, ListComponentsErrors, ThrowOnError>({ url: '/api/v1/components', ...options });
+export const listComponents = <ThrowOnError extends boolean = false>(options?: Options<ListComponentsData, ThrowOnError>) => (options?.client ?? client).get<ListComponentsResponses, ListComponentsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/components',
+    ...options
+});
 
 /**
  * Create Component
@@ -180,6 +345,11 @@ export const listComponents = <ThrowOnError extends boolean = false>(options?: O
  * within a model.
  */
 export const createComponent = <ThrowOnError extends boolean = false>(options: Options<CreateComponentData, ThrowOnError>) => (options.client ?? client).post<CreateComponentResponses, CreateComponentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/components',
     ...options,
     headers: {
@@ -193,14 +363,30 @@ export const createComponent = <ThrowOnError extends boolean = false>(options: O
  *
  * Delete a component together with its connections and bindings.
  */
-export const deleteComponent = <ThrowOnError extends boolean = false>(options: Options<DeleteComponentData, ThrowOnError>) => (options.client ?? client).delete<DeleteComponentResponses, DeleteComponentErrors, ThrowOnError>({ url: '/api/v1/components/{component_id}', ...options });
+export const deleteComponent = <ThrowOnError extends boolean = false>(options: Options<DeleteComponentData, ThrowOnError>) => (options.client ?? client).delete<DeleteComponentResponses, DeleteComponentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/components/{component_id}',
+    ...options
+});
 
 /**
  * Get Component
  *
  * Read one component.
  */
-export const getComponent = <ThrowOnError extends boolean = false>(options: Options<GetComponentData, ThrowOnError>) => (options.client ?? client).get<GetComponentResponses, GetComponentErrors, ThrowOnError>({ url: '/api/v1/components/{component_id}', ...options });
+export const getComponent = <ThrowOnError extends boolean = false>(options: Options<GetComponentData, ThrowOnError>) => (options.client ?? client).get<GetComponentResponses, GetComponentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/components/{component_id}',
+    ...options
+});
 
 /**
  * Update Component
@@ -211,6 +397,11 @@ export const getComponent = <ThrowOnError extends boolean = false>(options: Opti
  * it is refused (409) while connections or bindings use ports the new type does not have.
  */
 export const updateComponent = <ThrowOnError extends boolean = false>(options: Options<UpdateComponentData, ThrowOnError>) => (options.client ?? client).patch<UpdateComponentResponses, UpdateComponentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/components/{component_id}',
     ...options,
     headers: {
@@ -224,7 +415,15 @@ export const updateComponent = <ThrowOnError extends boolean = false>(options: O
  *
  * List connections, optionally of one machine model or touching one component.
  */
-export const listConnections = <ThrowOnError extends boolean = false>(options?: Options<ListConnectionsData, ThrowOnError>) => (options?.client ?? client).get<ListConnectionsResponses, ListConnectionsErrors, ThrowOnError>({ url: '/api/v1/connections', ...options });
+export const listConnections = <ThrowOnError extends boolean = false>(options?: Options<ListConnectionsData, ThrowOnError>) => (options?.client ?? client).get<ListConnectionsResponses, ListConnectionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/connections',
+    ...options
+});
 
 /**
  * Create Connection
@@ -237,6 +436,11 @@ export const listConnections = <ThrowOnError extends boolean = false>(options?: 
  * naming the existing driver.
  */
 export const createConnection = <ThrowOnError extends boolean = false>(options: Options<CreateConnectionData, ThrowOnError>) => (options.client ?? client).post<CreateConnectionResponses, CreateConnectionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/connections',
     ...options,
     headers: {
@@ -250,14 +454,30 @@ export const createConnection = <ThrowOnError extends boolean = false>(options: 
  *
  * Delete a connection.
  */
-export const deleteConnection = <ThrowOnError extends boolean = false>(options: Options<DeleteConnectionData, ThrowOnError>) => (options.client ?? client).delete<DeleteConnectionResponses, DeleteConnectionErrors, ThrowOnError>({ url: '/api/v1/connections/{connection_id}', ...options });
+export const deleteConnection = <ThrowOnError extends boolean = false>(options: Options<DeleteConnectionData, ThrowOnError>) => (options.client ?? client).delete<DeleteConnectionResponses, DeleteConnectionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/connections/{connection_id}',
+    ...options
+});
 
 /**
  * Get Connection
  *
  * Read one connection.
  */
-export const getConnection = <ThrowOnError extends boolean = false>(options: Options<GetConnectionData, ThrowOnError>) => (options.client ?? client).get<GetConnectionResponses, GetConnectionErrors, ThrowOnError>({ url: '/api/v1/connections/{connection_id}', ...options });
+export const getConnection = <ThrowOnError extends boolean = false>(options: Options<GetConnectionData, ThrowOnError>) => (options.client ?? client).get<GetConnectionResponses, GetConnectionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/connections/{connection_id}',
+    ...options
+});
 
 /**
  * Update Connection
@@ -265,6 +485,11 @@ export const getConnection = <ThrowOnError extends boolean = false>(options: Opt
  * Re-route a connection; the result is checked by the same rules as a new one.
  */
 export const updateConnection = <ThrowOnError extends boolean = false>(options: Options<UpdateConnectionData, ThrowOnError>) => (options.client ?? client).patch<UpdateConnectionResponses, UpdateConnectionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/connections/{connection_id}',
     ...options,
     headers: {
@@ -278,7 +503,15 @@ export const updateConnection = <ThrowOnError extends boolean = false>(options: 
  *
  * List OPC UA endpoints, optionally of one project.
  */
-export const listEndpoints = <ThrowOnError extends boolean = false>(options?: Options<ListEndpointsData, ThrowOnError>) => (options?.client ?? client).get<ListEndpointsResponses, ListEndpointsErrors, ThrowOnError>({ url: '/api/v1/endpoints', ...options });
+export const listEndpoints = <ThrowOnError extends boolean = false>(options?: Options<ListEndpointsData, ThrowOnError>) => (options?.client ?? client).get<ListEndpointsResponses, ListEndpointsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/endpoints',
+    ...options
+});
 
 /**
  * Create Endpoint
@@ -289,6 +522,11 @@ export const listEndpoints = <ThrowOnError extends boolean = false>(options?: Op
  * instead. Names are unique within a project.
  */
 export const createEndpoint = <ThrowOnError extends boolean = false>(options: Options<CreateEndpointData, ThrowOnError>) => (options.client ?? client).post<CreateEndpointResponses, CreateEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/endpoints',
     ...options,
     headers: {
@@ -302,21 +540,45 @@ export const createEndpoint = <ThrowOnError extends boolean = false>(options: Op
  *
  * Delete an endpoint together with the bindings that use it.
  */
-export const deleteEndpoint = <ThrowOnError extends boolean = false>(options: Options<DeleteEndpointData, ThrowOnError>) => (options.client ?? client).delete<DeleteEndpointResponses, DeleteEndpointErrors, ThrowOnError>({ url: '/api/v1/endpoints/{endpoint_id}', ...options });
+export const deleteEndpoint = <ThrowOnError extends boolean = false>(options: Options<DeleteEndpointData, ThrowOnError>) => (options.client ?? client).delete<DeleteEndpointResponses, DeleteEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/endpoints/{endpoint_id}',
+    ...options
+});
 
 /**
  * Get Endpoint
  *
  * Read one endpoint (without its password).
  */
-export const getEndpoint = <ThrowOnError extends boolean = false>(options: Options<GetEndpointData, ThrowOnError>) => (options.client ?? client).get<GetEndpointResponses, GetEndpointErrors, ThrowOnError>({ url: '/api/v1/endpoints/{endpoint_id}', ...options });
+export const getEndpoint = <ThrowOnError extends boolean = false>(options: Options<GetEndpointData, ThrowOnError>) => (options.client ?? client).get<GetEndpointResponses, GetEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/endpoints/{endpoint_id}',
+    ...options
+});
 
 /**
  * Update Endpoint
  *
  * Change an endpoint; send `"password": null` to remove the stored password.
+ *
+ * Changing `url`, `security_policy` or `security_mode` clears the stored password unless the same request sends
+ * a new one, so a password never follows the endpoint to another server.
  */
 export const updateEndpoint = <ThrowOnError extends boolean = false>(options: Options<UpdateEndpointData, ThrowOnError>) => (options.client ?? client).patch<UpdateEndpointResponses, UpdateEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/endpoints/{endpoint_id}',
     ...options,
     headers: {
@@ -334,7 +596,15 @@ export const updateEndpoint = <ThrowOnError extends boolean = false>(options: Op
  * namespace array and the operation limits; or `ok: false` with a `reason` (refused, timeout, unreachable,
  * host_not_found, certificate, bad_credentials, security_mismatch, invalid_config, error) and a `message`.
  */
-export const testEndpoint = <ThrowOnError extends boolean = false>(options: Options<TestEndpointData, ThrowOnError>) => (options.client ?? client).post<TestEndpointResponses, TestEndpointErrors, ThrowOnError>({ url: '/api/v1/endpoints/{endpoint_id}/test', ...options });
+export const testEndpoint = <ThrowOnError extends boolean = false>(options: Options<TestEndpointData, ThrowOnError>) => (options.client ?? client).post<TestEndpointResponses, TestEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/endpoints/{endpoint_id}/test',
+    ...options
+});
 
 /**
  * Browse Endpoint
@@ -346,14 +616,30 @@ export const testEndpoint = <ThrowOnError extends boolean = false>(options: Opti
  * 404 (`unknown_node`) if `node` is not on the server; 502 (`endpoint_<reason>`) if the endpoint cannot be
  * reached or used, with the reason in `details`.
  */
-export const browseEndpoint = <ThrowOnError extends boolean = false>(options: Options<BrowseEndpointData, ThrowOnError>) => (options.client ?? client).get<BrowseEndpointResponses, BrowseEndpointErrors, ThrowOnError>({ url: '/api/v1/endpoints/{endpoint_id}/browse', ...options });
+export const browseEndpoint = <ThrowOnError extends boolean = false>(options: Options<BrowseEndpointData, ThrowOnError>) => (options.client ?? client).get<BrowseEndpointResponses, BrowseEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/endpoints/{endpoint_id}/browse',
+    ...options
+});
 
 /**
  * List Bindings
  *
  * List bindings, optionally of one component, endpoint or machine model.
  */
-export const listBindings = <ThrowOnError extends boolean = false>(options?: Options<ListBindingsData, ThrowOnError>) => (options?.client ?? client).get<ListBindingsResponses, ListBindingsErrors, ThrowOnError>({ url: '/api/v1/communication-bindings', ...options });
+export const listBindings = <ThrowOnError extends boolean = false>(options?: Options<ListBindingsData, ThrowOnError>) => (options?.client ?? client).get<ListBindingsResponses, ListBindingsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/communication-bindings',
+    ...options
+});
 
 /**
  * Create Binding
@@ -366,6 +652,11 @@ export const listBindings = <ThrowOnError extends boolean = false>(options?: Opt
  * `twin = raw * scale + offset`, so `scale` must not be 0.
  */
 export const createBinding = <ThrowOnError extends boolean = false>(options: Options<CreateBindingData, ThrowOnError>) => (options.client ?? client).post<CreateBindingResponses, CreateBindingErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/communication-bindings',
     ...options,
     headers: {
@@ -379,14 +670,30 @@ export const createBinding = <ThrowOnError extends boolean = false>(options: Opt
  *
  * Delete a binding.
  */
-export const deleteBinding = <ThrowOnError extends boolean = false>(options: Options<DeleteBindingData, ThrowOnError>) => (options.client ?? client).delete<DeleteBindingResponses, DeleteBindingErrors, ThrowOnError>({ url: '/api/v1/communication-bindings/{binding_id}', ...options });
+export const deleteBinding = <ThrowOnError extends boolean = false>(options: Options<DeleteBindingData, ThrowOnError>) => (options.client ?? client).delete<DeleteBindingResponses, DeleteBindingErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/communication-bindings/{binding_id}',
+    ...options
+});
 
 /**
  * Get Binding
  *
  * Read one binding.
  */
-export const getBinding = <ThrowOnError extends boolean = false>(options: Options<GetBindingData, ThrowOnError>) => (options.client ?? client).get<GetBindingResponses, GetBindingErrors, ThrowOnError>({ url: '/api/v1/communication-bindings/{binding_id}', ...options });
+export const getBinding = <ThrowOnError extends boolean = false>(options: Options<GetBindingData, ThrowOnError>) => (options.client ?? client).get<GetBindingResponses, GetBindingErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/communication-bindings/{binding_id}',
+    ...options
+});
 
 /**
  * Update Binding
@@ -394,6 +701,11 @@ export const getBinding = <ThrowOnError extends boolean = false>(options: Option
  * Change a binding; the result is checked by the same rules as a new one.
  */
 export const updateBinding = <ThrowOnError extends boolean = false>(options: Options<UpdateBindingData, ThrowOnError>) => (options.client ?? client).patch<UpdateBindingResponses, UpdateBindingErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/communication-bindings/{binding_id}',
     ...options,
     headers: {
@@ -408,14 +720,30 @@ export const updateBinding = <ThrowOnError extends boolean = false>(options: Opt
  * Every component type: its ports (name, direction, data type, unit, description, default) and its
  * parameters as a JSON Schema with defaults and bounds. New types in the engine appear here automatically.
  */
-export const listComponentTypes = <ThrowOnError extends boolean = false>(options?: Options<ListComponentTypesData, ThrowOnError>) => (options?.client ?? client).get<ListComponentTypesResponses, unknown, ThrowOnError>({ url: '/api/v1/component-types', ...options });
+export const listComponentTypes = <ThrowOnError extends boolean = false>(options?: Options<ListComponentTypesData, ThrowOnError>) => (options?.client ?? client).get<ListComponentTypesResponses, ListComponentTypesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/component-types',
+    ...options
+});
 
 /**
  * Get Component Type
  *
  * One component type by name (404 lists the valid names).
  */
-export const getComponentType = <ThrowOnError extends boolean = false>(options: Options<GetComponentTypeData, ThrowOnError>) => (options.client ?? client).get<GetComponentTypeResponses, GetComponentTypeErrors, ThrowOnError>({ url: '/api/v1/component-types/{type_name}', ...options });
+export const getComponentType = <ThrowOnError extends boolean = false>(options: Options<GetComponentTypeData, ThrowOnError>) => (options.client ?? client).get<GetComponentTypeResponses, GetComponentTypeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/component-types/{type_name}',
+    ...options
+});
 
 /**
  * Model Document Schema
@@ -424,14 +752,30 @@ export const getComponentType = <ThrowOnError extends boolean = false>(options: 
  * `/machine-models/{id}/export` returns and `python run.py simulate` runs; each component type's
  * parameters are included. Point an editor's YAML/JSON language server at it.
  */
-export const modelDocumentSchema = <ThrowOnError extends boolean = false>(options?: Options<ModelDocumentSchemaData, ThrowOnError>) => (options?.client ?? client).get<ModelDocumentSchemaResponses, unknown, ThrowOnError>({ url: '/api/v1/schemas/model-document', ...options });
+export const modelDocumentSchema = <ThrowOnError extends boolean = false>(options?: Options<ModelDocumentSchemaData, ThrowOnError>) => (options?.client ?? client).get<ModelDocumentSchemaResponses, ModelDocumentSchemaErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/schemas/model-document',
+    ...options
+});
 
 /**
  * Scenario Schema
  *
  * JSON Schema of a test scenario document (`/scenarios` and `python run.py test`).
  */
-export const scenarioSchema = <ThrowOnError extends boolean = false>(options?: Options<ScenarioSchemaData, ThrowOnError>) => (options?.client ?? client).get<ScenarioSchemaResponses, unknown, ThrowOnError>({ url: '/api/v1/schemas/scenario', ...options });
+export const scenarioSchema = <ThrowOnError extends boolean = false>(options?: Options<ScenarioSchemaData, ThrowOnError>) => (options?.client ?? client).get<ScenarioSchemaResponses, ScenarioSchemaErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/schemas/scenario',
+    ...options
+});
 
 /**
  * Start Simulation
@@ -449,9 +793,16 @@ export const scenarioSchema = <ThrowOnError extends boolean = false>(options?: O
  * `error` and `io.endpoints` name the endpoint and the reason. While a PLC connection is lost the run is
  * `degraded` (held inputs, reconnecting) or, with `on_disconnect: "stop"`, ends `failed`; `io` shows the
  * state, reconnects, seconds degraded, per-tick read/write ms and per-binding errors.
+ * A HIL run that writes to a PLC needs the caller's PLC-write grant on every endpoint it writes to (403 naming
+ * the endpoints otherwise).
  * `opcua_server: {port}` (any mode) serves every port of the twin over OPC UA (409 if the port is taken).
  */
 export const startSimulation = <ThrowOnError extends boolean = false>(options: Options<StartSimulationData, ThrowOnError>) => (options.client ?? client).post<StartSimulationResponses, StartSimulationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/simulations/start',
     ...options,
     headers: {
@@ -465,7 +816,15 @@ export const startSimulation = <ThrowOnError extends boolean = false>(options: O
  *
  * List runs, newest first.
  */
-export const listSimulations = <ThrowOnError extends boolean = false>(options?: Options<ListSimulationsData, ThrowOnError>) => (options?.client ?? client).get<ListSimulationsResponses, ListSimulationsErrors, ThrowOnError>({ url: '/api/v1/simulations', ...options });
+export const listSimulations = <ThrowOnError extends boolean = false>(options?: Options<ListSimulationsData, ThrowOnError>) => (options?.client ?? client).get<ListSimulationsResponses, ListSimulationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations',
+    ...options
+});
 
 /**
  * Get Simulation Status
@@ -475,7 +834,15 @@ export const listSimulations = <ThrowOnError extends boolean = false>(options?: 
  * `tick`, `sim_time`, `wall_time`, `real_time_factor` and the pacing figures (`overruns`, lateness in
  * seconds) are current while the run is active; afterwards they are the final ones.
  */
-export const getSimulationStatus = <ThrowOnError extends boolean = false>(options: Options<GetSimulationStatusData, ThrowOnError>) => (options.client ?? client).get<GetSimulationStatusResponses, GetSimulationStatusErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}/status', ...options });
+export const getSimulationStatus = <ThrowOnError extends boolean = false>(options: Options<GetSimulationStatusData, ThrowOnError>) => (options.client ?? client).get<GetSimulationStatusResponses, GetSimulationStatusErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/status',
+    ...options
+});
 
 /**
  * Get Simulation Status
@@ -485,7 +852,15 @@ export const getSimulationStatus = <ThrowOnError extends boolean = false>(option
  * `tick`, `sim_time`, `wall_time`, `real_time_factor` and the pacing figures (`overruns`, lateness in
  * seconds) are current while the run is active; afterwards they are the final ones.
  */
-export const getSimulationStatusRunId = <ThrowOnError extends boolean = false>(options: Options<GetSimulationStatusRunIdData, ThrowOnError>) => (options.client ?? client).get<GetSimulationStatusRunIdResponses, GetSimulationStatusRunIdErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}', ...options });
+export const getSimulationStatusRunId = <ThrowOnError extends boolean = false>(options: Options<GetSimulationStatusRunIdData, ThrowOnError>) => (options.client ?? client).get<GetSimulationStatusRunIdResponses, GetSimulationStatusRunIdErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}',
+    ...options
+});
 
 /**
  * Update Simulation
@@ -498,6 +873,11 @@ export const getSimulationStatusRunId = <ThrowOnError extends boolean = false>(o
  * as fast as possible.
  */
 export const updateSimulation = <ThrowOnError extends boolean = false>(options: Options<UpdateSimulationData, ThrowOnError>) => (options.client ?? client).patch<UpdateSimulationResponses, UpdateSimulationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/simulations/{run_id}',
     ...options,
     headers: {
@@ -515,7 +895,15 @@ export const updateSimulation = <ThrowOnError extends boolean = false>(options: 
  * Kept after the run ends. Poll with `after_seq` = the last `seq` seen, or follow the live stream, which
  * sends the same objects as `event` messages.
  */
-export const listSimulationEvents = <ThrowOnError extends boolean = false>(options: Options<ListSimulationEventsData, ThrowOnError>) => (options.client ?? client).get<ListSimulationEventsResponses, ListSimulationEventsErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}/events', ...options });
+export const listSimulationEvents = <ThrowOnError extends boolean = false>(options: Options<ListSimulationEventsData, ThrowOnError>) => (options.client ?? client).get<ListSimulationEventsResponses, ListSimulationEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/events',
+    ...options
+});
 
 /**
  * Stop Simulation
@@ -524,7 +912,15 @@ export const listSimulationEvents = <ThrowOnError extends boolean = false>(optio
  *
  * The call waits up to two seconds for the run to end, so the returned status is usually `stopped`.
  */
-export const stopSimulation = <ThrowOnError extends boolean = false>(options: Options<StopSimulationData, ThrowOnError>) => (options.client ?? client).post<StopSimulationResponses, StopSimulationErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}/stop', ...options });
+export const stopSimulation = <ThrowOnError extends boolean = false>(options: Options<StopSimulationData, ThrowOnError>) => (options.client ?? client).post<StopSimulationResponses, StopSimulationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/stop',
+    ...options
+});
 
 /**
  * Get Simulation Values
@@ -533,14 +929,30 @@ export const stopSimulation = <ThrowOnError extends boolean = false>(options: Op
  *
  * While a run is active the values are read as it ticks; after it ends they are its final values.
  */
-export const getSimulationValues = <ThrowOnError extends boolean = false>(options: Options<GetSimulationValuesData, ThrowOnError>) => (options.client ?? client).get<GetSimulationValuesResponses, GetSimulationValuesErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}/values', ...options });
+export const getSimulationValues = <ThrowOnError extends boolean = false>(options: Options<GetSimulationValuesData, ThrowOnError>) => (options.client ?? client).get<GetSimulationValuesResponses, GetSimulationValuesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/values',
+    ...options
+});
 
 /**
  * List Simulation Forces
  *
  * The forces on an active run (those in place when it ended, afterwards).
  */
-export const listSimulationForces = <ThrowOnError extends boolean = false>(options: Options<ListSimulationForcesData, ThrowOnError>) => (options.client ?? client).get<ListSimulationForcesResponses, ListSimulationForcesErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}/forces', ...options });
+export const listSimulationForces = <ThrowOnError extends boolean = false>(options: Options<ListSimulationForcesData, ThrowOnError>) => (options.client ?? client).get<ListSimulationForcesResponses, ListSimulationForcesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/forces',
+    ...options
+});
 
 /**
  * Force Port
@@ -549,8 +961,15 @@ export const listSimulationForces = <ThrowOnError extends boolean = false>(optio
  *
  * Forcing an output overrides what the component computes; forcing an input overrides its connection or
  * binding. The force takes effect at the next tick boundary (`applied` says whether it has).
+ * During a HIL run, forcing a port whose value reaches a PLC (a write-bound port or anything feeding one) needs
+ * the caller's PLC-write grant on those endpoints (403 naming them otherwise).
  */
 export const forcePort = <ThrowOnError extends boolean = false>(options: Options<ForcePortData, ThrowOnError>) => (options.client ?? client).put<ForcePortResponses, ForcePortErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/simulations/{run_id}/forces',
     ...options,
     headers: {
@@ -564,7 +983,15 @@ export const forcePort = <ThrowOnError extends boolean = false>(options: Options
  *
  * Release a forced port: from the next tick boundary it follows the model again.
  */
-export const releasePort = <ThrowOnError extends boolean = false>(options: Options<ReleasePortData, ThrowOnError>) => (options.client ?? client).delete<ReleasePortResponses, ReleasePortErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}/forces/{component}/{port}', ...options });
+export const releasePort = <ThrowOnError extends boolean = false>(options: Options<ReleasePortData, ThrowOnError>) => (options.client ?? client).delete<ReleasePortResponses, ReleasePortErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/forces/{component}/{port}',
+    ...options
+});
 
 /**
  * Change Parameter
@@ -575,6 +1002,11 @@ export const releasePort = <ThrowOnError extends boolean = false>(options: Optio
  * changed.
  */
 export const changeParameter = <ThrowOnError extends boolean = false>(options: Options<ChangeParameterData, ThrowOnError>) => (options.client ?? client).patch<ChangeParameterResponses, ChangeParameterErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/simulations/{run_id}/parameters',
     ...options,
     headers: {
@@ -592,14 +1024,30 @@ export const changeParameter = <ThrowOnError extends boolean = false>(options: O
  * CSV has a `time` column and one column per `component.port`, one row per sample. 404 if the run
  * records nothing.
  */
-export const getSimulationTelemetry = <ThrowOnError extends boolean = false>(options: Options<GetSimulationTelemetryData, ThrowOnError>) => (options.client ?? client).get<GetSimulationTelemetryResponses, GetSimulationTelemetryErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}/telemetry', ...options });
+export const getSimulationTelemetry = <ThrowOnError extends boolean = false>(options: Options<GetSimulationTelemetryData, ThrowOnError>) => (options.client ?? client).get<GetSimulationTelemetryResponses, GetSimulationTelemetryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/telemetry',
+    ...options
+});
 
 /**
  * List Faults
  *
  * The faults on an active run (`pending` until the next tick boundary, then `active`); none once it ended.
  */
-export const listFaults = <ThrowOnError extends boolean = false>(options: Options<ListFaultsData, ThrowOnError>) => (options.client ?? client).get<ListFaultsResponses, ListFaultsErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}/faults', ...options });
+export const listFaults = <ThrowOnError extends boolean = false>(options: Options<ListFaultsData, ThrowOnError>) => (options.client ?? client).get<ListFaultsResponses, ListFaultsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/faults',
+    ...options
+});
 
 /**
  * Inject Fault
@@ -613,8 +1061,14 @@ export const listFaults = <ThrowOnError extends boolean = false>(options: Option
  * With `for` the fault clears itself after that many simulated seconds, else it lasts until deleted.
  * An unknown type, port or component is a 422 whose details list the valid ones; a second fault on the
  * same port or component is a 409; a run that has ended is a 409. Faulted ports are flagged in `values`.
+ * During a HIL run a fault on a port whose value reaches a PLC needs the PLC-write grant, as a force does.
  */
 export const injectFault = <ThrowOnError extends boolean = false>(options: Options<InjectFaultData, ThrowOnError>) => (options.client ?? client).post<InjectFaultResponses, InjectFaultErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/simulations/{run_id}/faults',
     ...options,
     headers: {
@@ -630,7 +1084,15 @@ export const injectFault = <ThrowOnError extends boolean = false>(options: Optio
  *
  * Health a motor lost to a `motor_failure` stays lost, as in scenarios.
  */
-export const clearFault = <ThrowOnError extends boolean = false>(options: Options<ClearFaultData, ThrowOnError>) => (options.client ?? client).delete<ClearFaultResponses, ClearFaultErrors, ThrowOnError>({ url: '/api/v1/simulations/{run_id}/faults/{fault_id}', ...options });
+export const clearFault = <ThrowOnError extends boolean = false>(options: Options<ClearFaultData, ThrowOnError>) => (options.client ?? client).delete<ClearFaultResponses, ClearFaultErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/faults/{fault_id}',
+    ...options
+});
 
 /**
  * List Fault Types
@@ -641,14 +1103,30 @@ export const clearFault = <ThrowOnError extends boolean = false>(options: Option
  * types they apply to); `options` is a JSON Schema object of the request's other fields (`value`, `rate`,
  * `std`, `for`, ...) with types, defaults, bounds and descriptions, so a client can build its form from it.
  */
-export const listFaultTypes = <ThrowOnError extends boolean = false>(options?: Options<ListFaultTypesData, ThrowOnError>) => (options?.client ?? client).get<ListFaultTypesResponses, unknown, ThrowOnError>({ url: '/api/v1/fault-types', ...options });
+export const listFaultTypes = <ThrowOnError extends boolean = false>(options?: Options<ListFaultTypesData, ThrowOnError>) => (options?.client ?? client).get<ListFaultTypesResponses, ListFaultTypesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/fault-types',
+    ...options
+});
 
 /**
  * List Scenarios
  *
  * List scenarios in id order, optionally of one project and/or machine model.
  */
-export const listScenarios = <ThrowOnError extends boolean = false>(options?: Options<ListScenariosData, ThrowOnError>) => (options?.client ?? client).get<ListScenariosResponses, ListScenariosErrors, ThrowOnError>({ url: '/api/v1/scenarios', ...options });
+export const listScenarios = <ThrowOnError extends boolean = false>(options?: Options<ListScenariosData, ThrowOnError>) => (options?.client ?? client).get<ListScenariosResponses, ListScenariosErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenarios',
+    ...options
+});
 
 /**
  * Create Scenario
@@ -661,6 +1139,11 @@ export const listScenarios = <ThrowOnError extends boolean = false>(options?: Op
  * components and parameters the model does not have. Names are unique within the model's project (409).
  */
 export const createScenario = <ThrowOnError extends boolean = false>(options: Options<CreateScenarioData, ThrowOnError>) => (options.client ?? client).post<CreateScenarioResponses, CreateScenarioErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/scenarios',
     ...options,
     headers: {
@@ -674,14 +1157,30 @@ export const createScenario = <ThrowOnError extends boolean = false>(options: Op
  *
  * Delete a scenario; its past runs and their reports stay readable.
  */
-export const deleteScenario = <ThrowOnError extends boolean = false>(options: Options<DeleteScenarioData, ThrowOnError>) => (options.client ?? client).delete<DeleteScenarioResponses, DeleteScenarioErrors, ThrowOnError>({ url: '/api/v1/scenarios/{scenario_id}', ...options });
+export const deleteScenario = <ThrowOnError extends boolean = false>(options: Options<DeleteScenarioData, ThrowOnError>) => (options.client ?? client).delete<DeleteScenarioResponses, DeleteScenarioErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenarios/{scenario_id}',
+    ...options
+});
 
 /**
  * Get Scenario
  *
  * Read one scenario with its document.
  */
-export const getScenario = <ThrowOnError extends boolean = false>(options: Options<GetScenarioData, ThrowOnError>) => (options.client ?? client).get<GetScenarioResponses, GetScenarioErrors, ThrowOnError>({ url: '/api/v1/scenarios/{scenario_id}', ...options });
+export const getScenario = <ThrowOnError extends boolean = false>(options: Options<GetScenarioData, ThrowOnError>) => (options.client ?? client).get<GetScenarioResponses, GetScenarioErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenarios/{scenario_id}',
+    ...options
+});
 
 /**
  * Replace Scenario
@@ -689,6 +1188,11 @@ export const getScenario = <ThrowOnError extends boolean = false>(options: Optio
  * Replace a scenario's document, checked as on create; without `model_id` it keeps its model.
  */
 export const replaceScenario = <ThrowOnError extends boolean = false>(options: Options<ReplaceScenarioData, ThrowOnError>) => (options.client ?? client).put<ReplaceScenarioResponses, ReplaceScenarioErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
     url: '/api/v1/scenarios/{scenario_id}',
     ...options,
     headers: {
@@ -708,14 +1212,30 @@ export const replaceScenario = <ThrowOnError extends boolean = false>(options: O
  * time it failed. A run that hits a simulation error ends `failed` with `error`. Mode `hil` is not
  * supported over the API yet (422).
  */
-export const runScenario = <ThrowOnError extends boolean = false>(options: Options<RunScenarioData, ThrowOnError>) => (options.client ?? client).post<RunScenarioResponses, RunScenarioErrors, ThrowOnError>({ url: '/api/v1/scenarios/{scenario_id}/run', ...options });
+export const runScenario = <ThrowOnError extends boolean = false>(options: Options<RunScenarioData, ThrowOnError>) => (options.client ?? client).post<RunScenarioResponses, RunScenarioErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenarios/{scenario_id}/run',
+    ...options
+});
 
 /**
  * List Scenario Runs
  *
  * Past runs of a scenario with their verdicts, newest first.
  */
-export const listScenarioRuns = <ThrowOnError extends boolean = false>(options: Options<ListScenarioRunsData, ThrowOnError>) => (options.client ?? client).get<ListScenarioRunsResponses, ListScenarioRunsErrors, ThrowOnError>({ url: '/api/v1/scenarios/{scenario_id}/runs', ...options });
+export const listScenarioRuns = <ThrowOnError extends boolean = false>(options: Options<ListScenarioRunsData, ThrowOnError>) => (options.client ?? client).get<ListScenarioRunsResponses, ListScenarioRunsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenarios/{scenario_id}/runs',
+    ...options
+});
 
 /**
  * Get Scenario Run
@@ -725,18 +1245,264 @@ export const listScenarioRuns = <ThrowOnError extends boolean = false>(options: 
  * Each assertion says what was `expected`, what was seen (`actual`), the `time` it failed and the port
  * values then; `fault_periods` say when each fault was active.
  */
-export const getScenarioRun = <ThrowOnError extends boolean = false>(options: Options<GetScenarioRunData, ThrowOnError>) => (options.client ?? client).get<GetScenarioRunResponses, GetScenarioRunErrors, ThrowOnError>({ url: '/api/v1/scenario-runs/{run_id}', ...options });
+export const getScenarioRun = <ThrowOnError extends boolean = false>(options: Options<GetScenarioRunData, ThrowOnError>) => (options.client ?? client).get<GetScenarioRunResponses, GetScenarioRunErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenario-runs/{run_id}',
+    ...options
+});
 
 /**
  * Get Scenario Run Junit
  *
  * The run as JUnit XML for CI test reporters: a testsuite, a testcase per assertion (404 until it has a result).
  */
-export const getScenarioRunJunit = <ThrowOnError extends boolean = false>(options: Options<GetScenarioRunJunitData, ThrowOnError>) => (options.client ?? client).get<GetScenarioRunJunitResponses, GetScenarioRunJunitErrors, ThrowOnError>({ url: '/api/v1/scenario-runs/{run_id}/junit', ...options });
+export const getScenarioRunJunit = <ThrowOnError extends boolean = false>(options: Options<GetScenarioRunJunitData, ThrowOnError>) => (options.client ?? client).get<GetScenarioRunJunitResponses, GetScenarioRunJunitErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenario-runs/{run_id}/junit',
+    ...options
+});
 
 /**
  * Get Scenario Run Html
  *
  * The run as an HTML report: verdict table, fault periods and a plot per assertion (404 until it has a result).
  */
-export const getScenarioRunHtml = <ThrowOnError extends boolean = false>(options: Options<GetScenarioRunHtmlData, ThrowOnError>) => (options.client ?? client).get<GetScenarioRunHtmlResponses, GetScenarioRunHtmlErrors, ThrowOnError>({ url: '/api/v1/scenario-runs/{run_id}/html', ...options });
+export const getScenarioRunHtml = <ThrowOnError extends boolean = false>(options: Options<GetScenarioRunHtmlData, ThrowOnError>) => (options.client ?? client).get<GetScenarioRunHtmlResponses, GetScenarioRunHtmlErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenario-runs/{run_id}/html',
+    ...options
+});
+
+/**
+ * List Members
+ *
+ * The project's members and their roles: observer (read), operator (run, force, faults, scenarios),
+ * engineer (edit models, endpoints, bindings, scenarios), admin (members, roles, PLC-write grants).
+ */
+export const listMembers = <ThrowOnError extends boolean = false>(options: Options<ListMembersData, ThrowOnError>) => (options.client ?? client).get<ListMembersResponses, ListMembersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/projects/{project_id}/members',
+    ...options
+});
+
+/**
+ * Remove Member
+ *
+ * Remove a user from the project (not the last admin: 409).
+ */
+export const removeMember = <ThrowOnError extends boolean = false>(options: Options<RemoveMemberData, ThrowOnError>) => (options.client ?? client).delete<RemoveMemberResponses, RemoveMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/projects/{project_id}/members/{username}',
+    ...options
+});
+
+/**
+ * Set Member
+ *
+ * Add a user to the project with a role, or change their role (201 when added). The last admin cannot be
+ * demoted (409 `last_admin`).
+ */
+export const setMember = <ThrowOnError extends boolean = false>(options: Options<SetMemberData, ThrowOnError>) => (options.client ?? client).put<SetMemberResponses, SetMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/projects/{project_id}/members/{username}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Grants
+ *
+ * Who may drive the real PLC behind this endpoint: start HIL runs writing to it and, during one, force
+ * ports whose values reach it.
+ */
+export const listGrants = <ThrowOnError extends boolean = false>(options: Options<ListGrantsData, ThrowOnError>) => (options.client ?? client).get<ListGrantsResponses, ListGrantsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/endpoints/{endpoint_id}/plc-write',
+    ...options
+});
+
+/**
+ * Revoke Plc Write
+ *
+ * Take the PLC-write permission on this endpoint away from a user (runs already going keep going).
+ */
+export const revokePlcWrite = <ThrowOnError extends boolean = false>(options: Options<RevokePlcWriteData, ThrowOnError>) => (options.client ?? client).delete<RevokePlcWriteResponses, RevokePlcWriteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/endpoints/{endpoint_id}/plc-write/{username}',
+    ...options
+});
+
+/**
+ * Grant Plc Write
+ *
+ * Give a user the PLC-write permission on this endpoint (they also need the operator role to run).
+ */
+export const grantPlcWrite = <ThrowOnError extends boolean = false>(options: Options<GrantPlcWriteData, ThrowOnError>) => (options.client ?? client).put<GrantPlcWriteResponses, GrantPlcWriteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/endpoints/{endpoint_id}/plc-write/{username}',
+    ...options
+});
+
+/**
+ * List Users
+ *
+ * Every user (platform admins).
+ */
+export const listUsers = <ThrowOnError extends boolean = false>(options?: Options<ListUsersData, ThrowOnError>) => (options?.client ?? client).get<ListUsersResponses, ListUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/users',
+    ...options
+});
+
+/**
+ * Create User
+ *
+ * Create a user (platform admins; in local mode, the first user ends local mode). Passwords: 8+ characters.
+ */
+export const createUser = <ThrowOnError extends boolean = false>(options: Options<CreateUserData, ThrowOnError>) => (options.client ?? client).post<CreateUserResponses, CreateUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/users',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Update User
+ *
+ * Make a user platform admin or not, deactivate (signs them out, refuses their tokens) or set a password.
+ */
+export const updateUser = <ThrowOnError extends boolean = false>(options: Options<UpdateUserData, ThrowOnError>) => (options.client ?? client).patch<UpdateUserResponses, UpdateUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/users/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Tokens
+ *
+ * Your API tokens (never the tokens themselves: only their `prefix`).
+ */
+export const listTokens = <ThrowOnError extends boolean = false>(options?: Options<ListTokensData, ThrowOnError>) => (options?.client ?? client).get<ListTokensResponses, ListTokensErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/tokens',
+    ...options
+});
+
+/**
+ * Create Token
+ *
+ * Create an API token for CI and scripts: `Authorization: Bearer dtw_...`. The token is in this answer
+ * only. `project_id` limits it to one project you can see, `role` to a role (it never exceeds yours);
+ * `expires_days` makes it expire. A token cannot create tokens beyond its own limits.
+ */
+export const createToken = <ThrowOnError extends boolean = false>(options: Options<CreateTokenData, ThrowOnError>) => (options.client ?? client).post<CreateTokenResponses, CreateTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/tokens',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke Token
+ *
+ * Revoke one of your tokens: it stops working at once (it stays listed as `revoked`).
+ */
+export const revokeToken = <ThrowOnError extends boolean = false>(options: Options<RevokeTokenData, ThrowOnError>) => (options.client ?? client).delete<RevokeTokenResponses, RevokeTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/tokens/{token_id}',
+    ...options
+});
+
+/**
+ * List Audit
+ *
+ * Everything that changed state or touched a PLC, newest first: sign-ins (and failures), model, endpoint,
+ * binding and scenario changes, runs started and stopped, forces, faults, parameter changes, PLC-write grants,
+ * members, users and tokens. Each entry: time, user and token, source address, project, action, target,
+ * outcome (the HTTP status) and the request's values with secrets removed.
+ *
+ * Project admins see their projects' entries, platform admins every entry (also those without a project,
+ * such as sign-ins).
+ */
+export const listAudit = <ThrowOnError extends boolean = false>(options?: Options<ListAuditData, ThrowOnError>) => (options?.client ?? client).get<ListAuditResponses, ListAuditErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/audit',
+    ...options
+});

@@ -81,6 +81,62 @@ export type AssertionResultRead = {
 };
 
 /**
+ * AuditRead
+ */
+export type AuditRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * At
+     */
+    at: string;
+    /**
+     * User Id
+     */
+    user_id: number | null;
+    /**
+     * Username
+     */
+    username: string | null;
+    /**
+     * Token Id
+     */
+    token_id: number | null;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Project Id
+     */
+    project_id: number | null;
+    /**
+     * Action
+     */
+    action: string;
+    /**
+     * Method
+     */
+    method: string;
+    /**
+     * Target
+     */
+    target: string;
+    /**
+     * Outcome
+     */
+    outcome: number;
+    /**
+     * Details
+     */
+    details: {
+        [key: string]: unknown;
+    };
+};
+
+/**
  * BindingCreate
  */
 export type BindingCreate = {
@@ -955,6 +1011,32 @@ export type ForceSet = {
 };
 
 /**
+ * GrantRead
+ */
+export type GrantRead = {
+    /**
+     * Endpoint Id
+     */
+    endpoint_id: number;
+    /**
+     * User Id
+     */
+    user_id: number;
+    /**
+     * Username
+     */
+    username: string;
+    /**
+     * Granted By
+     */
+    granted_by: number | null;
+    /**
+     * Since
+     */
+    since: string;
+};
+
+/**
  * HTTPValidationError
  */
 export type HttpValidationError = {
@@ -962,6 +1044,37 @@ export type HttpValidationError = {
      * Detail
      */
     detail?: Array<ValidationError>;
+};
+
+/**
+ * LoginRead
+ */
+export type LoginRead = {
+    /**
+     * Token
+     *
+     * the session token, shown once (also set as an HttpOnly cookie)
+     */
+    token: string;
+    /**
+     * Expires At
+     */
+    expires_at: string;
+    user: UserRead;
+};
+
+/**
+ * LoginRequest
+ */
+export type LoginRequest = {
+    /**
+     * Username
+     */
+    username: string;
+    /**
+     * Password
+     */
+    password: string;
 };
 
 /**
@@ -1041,6 +1154,71 @@ export type MachineModelUpdate = {
 };
 
 /**
+ * MeRead
+ */
+export type MeRead = {
+    /**
+     * Mode
+     *
+     * `local`: no user exists, the server only listens on loopback and everyone is the local user
+     */
+    mode: 'local' | 'multi-user';
+    user: UserRead | null;
+    /**
+     * Token Id
+     *
+     * set when the request came with an API token
+     */
+    token_id?: number | null;
+    /**
+     * Token Project Id
+     */
+    token_project_id?: number | null;
+    /**
+     * Token Role
+     */
+    token_role?: 'observer' | 'operator' | 'engineer' | 'admin' | null;
+    /**
+     * Projects
+     *
+     * the projects the caller sees, with the caller's role
+     */
+    projects: Array<ProjectRole>;
+};
+
+/**
+ * MemberRead
+ */
+export type MemberRead = {
+    /**
+     * User Id
+     */
+    user_id: number;
+    /**
+     * Username
+     */
+    username: string;
+    /**
+     * Role
+     */
+    role: 'observer' | 'operator' | 'engineer' | 'admin';
+    /**
+     * Since
+     */
+    since: string;
+};
+
+/**
+ * MemberSet
+ */
+export type MemberSet = {
+    /**
+     * Role
+     */
+    role: 'observer' | 'operator' | 'engineer' | 'admin';
+};
+
+/**
  * ModelEdits
  */
 export type ModelEdits = {
@@ -1104,6 +1282,28 @@ export type OperationLimits = {
      * Max Nodes Per Browse
      */
     max_nodes_per_browse?: number | null;
+};
+
+/**
+ * Page[AuditRead]
+ */
+export type PageAuditRead = {
+    /**
+     * Items
+     */
+    items: Array<AuditRead>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Limit
+     */
+    limit: number;
+    /**
+     * Offset
+     */
+    offset: number;
 };
 
 /**
@@ -1305,6 +1505,28 @@ export type PageSimulationRead = {
 };
 
 /**
+ * Page[UserRead]
+ */
+export type PageUserRead = {
+    /**
+     * Items
+     */
+    items: Array<UserRead>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Limit
+     */
+    limit: number;
+    /**
+     * Offset
+     */
+    offset: number;
+};
+
+/**
  * ParameterSet
  */
 export type ParameterSet = {
@@ -1320,6 +1542,20 @@ export type ParameterSet = {
      * Value
      */
     value: unknown;
+};
+
+/**
+ * PasswordChange
+ */
+export type PasswordChange = {
+    /**
+     * Current Password
+     */
+    current_password: string;
+    /**
+     * New Password
+     */
+    new_password: string;
 };
 
 /**
@@ -1384,6 +1620,24 @@ export type ProjectRead = {
      * Description
      */
     description: string;
+};
+
+/**
+ * ProjectRole
+ */
+export type ProjectRole = {
+    /**
+     * Project Id
+     */
+    project_id: number;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Role
+     */
+    role: 'observer' | 'operator' | 'engineer' | 'admin';
 };
 
 /**
@@ -1930,6 +2184,200 @@ export type Timing = {
 };
 
 /**
+ * TokenCreate
+ */
+export type TokenCreate = {
+    /**
+     * Name
+     */
+    name?: string;
+    /**
+     * Project Id
+     *
+     * limit the token to this project
+     */
+    project_id?: number | null;
+    /**
+     * Role
+     *
+     * limit the token to this role (never above the user's own)
+     */
+    role?: 'observer' | 'operator' | 'engineer' | 'admin' | null;
+    /**
+     * Expires Days
+     */
+    expires_days?: number | null;
+};
+
+/**
+ * TokenCreated
+ */
+export type TokenCreated = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Prefix
+     *
+     * the first characters of the token, to recognise it
+     */
+    prefix: string;
+    /**
+     * Project Id
+     */
+    project_id: number | null;
+    /**
+     * Role
+     */
+    role: 'observer' | 'operator' | 'engineer' | 'admin' | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
+    /**
+     * Last Used At
+     */
+    last_used_at: string | null;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    /**
+     * State
+     */
+    state: 'active' | 'expired' | 'revoked';
+    /**
+     * Token
+     *
+     * the token, shown this once; only its hash is stored
+     */
+    token: string;
+};
+
+/**
+ * TokenRead
+ */
+export type TokenRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Prefix
+     *
+     * the first characters of the token, to recognise it
+     */
+    prefix: string;
+    /**
+     * Project Id
+     */
+    project_id: number | null;
+    /**
+     * Role
+     */
+    role: 'observer' | 'operator' | 'engineer' | 'admin' | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
+    /**
+     * Last Used At
+     */
+    last_used_at: string | null;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    /**
+     * State
+     */
+    state: 'active' | 'expired' | 'revoked';
+};
+
+/**
+ * UserCreate
+ */
+export type UserCreate = {
+    /**
+     * Username
+     */
+    username: string;
+    /**
+     * Password
+     */
+    password: string;
+    /**
+     * Is Admin
+     */
+    is_admin?: boolean;
+};
+
+/**
+ * UserRead
+ */
+export type UserRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Username
+     */
+    username: string;
+    /**
+     * Is Admin
+     */
+    is_admin: boolean;
+    /**
+     * Is Active
+     */
+    is_active: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * UserUpdate
+ */
+export type UserUpdate = {
+    /**
+     * Is Admin
+     */
+    is_admin?: boolean | null;
+    /**
+     * Is Active
+     *
+     * false signs the user out everywhere and refuses their tokens
+     */
+    is_active?: boolean | null;
+    /**
+     * Password
+     *
+     * sets a new password
+     */
+    password?: string | null;
+};
+
+/**
  * ValidationError
  */
 export type ValidationError = {
@@ -2027,6 +2475,96 @@ export type HealthResponses = {
 
 export type HealthResponse = HealthResponses[keyof HealthResponses];
 
+export type LoginData = {
+    body: LoginRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/login';
+};
+
+export type LoginErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type LoginError = LoginErrors[keyof LoginErrors];
+
+export type LoginResponses = {
+    /**
+     * Successful Response
+     */
+    200: LoginRead;
+};
+
+export type LoginResponse = LoginResponses[keyof LoginResponses];
+
+export type LogoutData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/logout';
+};
+
+export type LogoutResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
+
+export type MeData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/me';
+};
+
+export type MeResponses = {
+    /**
+     * Successful Response
+     */
+    200: MeRead;
+};
+
+export type MeResponse = MeResponses[keyof MeResponses];
+
+export type ChangePasswordData = {
+    body: PasswordChange;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password';
+};
+
+export type ChangePasswordErrors = {
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];
+
+export type ChangePasswordResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ChangePasswordResponse = ChangePasswordResponses[keyof ChangePasswordResponses];
+
 export type ListProjectsData = {
     body?: never;
     path?: never;
@@ -2048,6 +2586,10 @@ export type ListProjectsData = {
 };
 
 export type ListProjectsErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * The request is not acceptable; `details` lists every problem with its location
      */
@@ -2073,6 +2615,14 @@ export type CreateProjectData = {
 };
 
 export type CreateProjectErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * Conflicts with existing data (duplicate name, input port already driven, ...)
      */
@@ -2108,6 +2658,14 @@ export type DeleteProjectData = {
 
 export type DeleteProjectErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2142,6 +2700,10 @@ export type GetProjectData = {
 
 export type GetProjectErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2175,6 +2737,14 @@ export type UpdateProjectData = {
 };
 
 export type UpdateProjectErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2228,6 +2798,10 @@ export type ListMachineModelsData = {
 
 export type ListMachineModelsErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2256,6 +2830,14 @@ export type CreateMachineModelData = {
 };
 
 export type CreateMachineModelErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2305,6 +2887,14 @@ export type ImportMachineModelData = {
 
 export type ImportMachineModelErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2343,6 +2933,14 @@ export type DeleteMachineModelData = {
 
 export type DeleteMachineModelErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2377,6 +2975,10 @@ export type GetMachineModelData = {
 
 export type GetMachineModelErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2410,6 +3012,14 @@ export type UpdateMachineModelData = {
 };
 
 export type UpdateMachineModelErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2448,6 +3058,10 @@ export type ValidateMachineModelData = {
 };
 
 export type ValidateMachineModelErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2495,6 +3109,10 @@ export type ExportMachineModelData = {
 };
 
 export type ExportMachineModelErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2548,6 +3166,10 @@ export type ListComponentsData = {
 
 export type ListComponentsErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2576,6 +3198,14 @@ export type CreateComponentData = {
 };
 
 export type CreateComponentErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2615,6 +3245,14 @@ export type DeleteComponentData = {
 
 export type DeleteComponentErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2649,6 +3287,10 @@ export type GetComponentData = {
 
 export type GetComponentErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2682,6 +3324,14 @@ export type UpdateComponentData = {
 };
 
 export type UpdateComponentErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2741,6 +3391,10 @@ export type ListConnectionsData = {
 
 export type ListConnectionsErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2769,6 +3423,14 @@ export type CreateConnectionData = {
 };
 
 export type CreateConnectionErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2808,6 +3470,14 @@ export type DeleteConnectionData = {
 
 export type DeleteConnectionErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2842,6 +3512,10 @@ export type GetConnectionData = {
 
 export type GetConnectionErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2875,6 +3549,14 @@ export type UpdateConnectionData = {
 };
 
 export type UpdateConnectionErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2928,6 +3610,10 @@ export type ListEndpointsData = {
 
 export type ListEndpointsErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -2956,6 +3642,14 @@ export type CreateEndpointData = {
 };
 
 export type CreateEndpointErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -2995,6 +3689,14 @@ export type DeleteEndpointData = {
 
 export type DeleteEndpointErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3029,6 +3731,10 @@ export type GetEndpointData = {
 
 export type GetEndpointErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3062,6 +3768,14 @@ export type UpdateEndpointData = {
 };
 
 export type UpdateEndpointErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3100,6 +3814,14 @@ export type TestEndpointData = {
 };
 
 export type TestEndpointErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3141,6 +3863,14 @@ export type BrowseEndpointData = {
 };
 
 export type BrowseEndpointErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3210,6 +3940,10 @@ export type ListBindingsData = {
 
 export type ListBindingsErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3238,6 +3972,14 @@ export type CreateBindingData = {
 };
 
 export type CreateBindingErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3277,6 +4019,14 @@ export type DeleteBindingData = {
 
 export type DeleteBindingErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3310,6 +4060,10 @@ export type GetBindingData = {
 };
 
 export type GetBindingErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3345,6 +4099,14 @@ export type UpdateBindingData = {
 
 export type UpdateBindingErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3376,6 +4138,15 @@ export type ListComponentTypesData = {
     url: '/api/v1/component-types';
 };
 
+export type ListComponentTypesErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+};
+
+export type ListComponentTypesError = ListComponentTypesErrors[keyof ListComponentTypesErrors];
+
 export type ListComponentTypesResponses = {
     /**
      * Response List Component Types Api V1 Component Types Get
@@ -3402,6 +4173,10 @@ export type GetComponentTypeData = {
 };
 
 export type GetComponentTypeErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3434,6 +4209,15 @@ export type ModelDocumentSchemaData = {
     url: '/api/v1/schemas/model-document';
 };
 
+export type ModelDocumentSchemaErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+};
+
+export type ModelDocumentSchemaError = ModelDocumentSchemaErrors[keyof ModelDocumentSchemaErrors];
+
 export type ModelDocumentSchemaResponses = {
     /**
      * Response Model Document Schema Api V1 Schemas Model Document Get
@@ -3453,6 +4237,15 @@ export type ScenarioSchemaData = {
     query?: never;
     url: '/api/v1/schemas/scenario';
 };
+
+export type ScenarioSchemaErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+};
+
+export type ScenarioSchemaError = ScenarioSchemaErrors[keyof ScenarioSchemaErrors];
 
 export type ScenarioSchemaResponses = {
     /**
@@ -3475,6 +4268,14 @@ export type StartSimulationData = {
 };
 
 export type StartSimulationErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3534,6 +4335,10 @@ export type ListSimulationsData = {
 
 export type ListSimulationsErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3567,6 +4372,10 @@ export type GetSimulationStatusData = {
 };
 
 export type GetSimulationStatusErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3602,6 +4411,10 @@ export type GetSimulationStatusRunIdData = {
 
 export type GetSimulationStatusRunIdErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3635,6 +4448,14 @@ export type UpdateSimulationData = {
 };
 
 export type UpdateSimulationErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3681,6 +4502,10 @@ export type ListSimulationEventsData = {
 
 export type ListSimulationEventsErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3716,6 +4541,14 @@ export type StopSimulationData = {
 };
 
 export type StopSimulationErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3755,6 +4588,10 @@ export type GetSimulationValuesData = {
 
 export type GetSimulationValuesErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3788,6 +4625,10 @@ export type ListSimulationForcesData = {
 };
 
 export type ListSimulationForcesErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3824,6 +4665,14 @@ export type ForcePortData = {
 };
 
 export type ForcePortErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3871,6 +4720,14 @@ export type ReleasePortData = {
 
 export type ReleasePortErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3908,6 +4765,14 @@ export type ChangeParameterData = {
 };
 
 export type ChangeParameterErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -3954,6 +4819,10 @@ export type GetSimulationTelemetryData = {
 
 export type GetSimulationTelemetryErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -3987,6 +4856,10 @@ export type ListFaultsData = {
 };
 
 export type ListFaultsErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -4023,6 +4896,14 @@ export type InjectFaultData = {
 };
 
 export type InjectFaultErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -4066,6 +4947,14 @@ export type ClearFaultData = {
 
 export type ClearFaultErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -4096,6 +4985,15 @@ export type ListFaultTypesData = {
     query?: never;
     url: '/api/v1/fault-types';
 };
+
+export type ListFaultTypesErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+};
+
+export type ListFaultTypesError = ListFaultTypesErrors[keyof ListFaultTypesErrors];
 
 export type ListFaultTypesResponses = {
     /**
@@ -4142,6 +5040,10 @@ export type ListScenariosData = {
 
 export type ListScenariosErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -4186,6 +5088,14 @@ export type CreateScenarioData = {
 
 export type CreateScenarioErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -4224,6 +5134,14 @@ export type DeleteScenarioData = {
 
 export type DeleteScenarioErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -4257,6 +5175,10 @@ export type GetScenarioData = {
 };
 
 export type GetScenarioErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -4307,6 +5229,14 @@ export type ReplaceScenarioData = {
 
 export type ReplaceScenarioErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -4344,6 +5274,14 @@ export type RunScenarioData = {
 };
 
 export type RunScenarioErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -4392,6 +5330,10 @@ export type ListScenarioRunsData = {
 
 export type ListScenarioRunsErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -4425,6 +5367,10 @@ export type GetScenarioRunData = {
 };
 
 export type GetScenarioRunErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * A referenced object does not exist
      */
@@ -4460,6 +5406,10 @@ export type GetScenarioRunJunitData = {
 
 export type GetScenarioRunJunitErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -4494,6 +5444,10 @@ export type GetScenarioRunHtmlData = {
 
 export type GetScenarioRunHtmlErrors = {
     /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
      * A referenced object does not exist
      */
     404: ErrorResponse;
@@ -4511,3 +5465,604 @@ export type GetScenarioRunHtmlResponses = {
      */
     200: unknown;
 };
+
+export type ListMembersData = {
+    body?: never;
+    path: {
+        /**
+         * Project Id
+         */
+        project_id: number;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/members';
+};
+
+export type ListMembersErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListMembersError = ListMembersErrors[keyof ListMembersErrors];
+
+export type ListMembersResponses = {
+    /**
+     * Response List Members Api V1 Projects  Project Id  Members Get
+     *
+     * Successful Response
+     */
+    200: Array<MemberRead>;
+};
+
+export type ListMembersResponse = ListMembersResponses[keyof ListMembersResponses];
+
+export type RemoveMemberData = {
+    body?: never;
+    path: {
+        /**
+         * Username
+         */
+        username: string;
+        /**
+         * Project Id
+         */
+        project_id: number;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/members/{username}';
+};
+
+export type RemoveMemberErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with existing data (duplicate name, input port already driven, ...)
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type RemoveMemberError = RemoveMemberErrors[keyof RemoveMemberErrors];
+
+export type RemoveMemberResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RemoveMemberResponse = RemoveMemberResponses[keyof RemoveMemberResponses];
+
+export type SetMemberData = {
+    body: MemberSet;
+    path: {
+        /**
+         * Username
+         */
+        username: string;
+        /**
+         * Project Id
+         */
+        project_id: number;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/members/{username}';
+};
+
+export type SetMemberErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with existing data (duplicate name, input port already driven, ...)
+     */
+    409: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type SetMemberError = SetMemberErrors[keyof SetMemberErrors];
+
+export type SetMemberResponses = {
+    /**
+     * Successful Response
+     */
+    200: MemberRead;
+};
+
+export type SetMemberResponse = SetMemberResponses[keyof SetMemberResponses];
+
+export type ListGrantsData = {
+    body?: never;
+    path: {
+        /**
+         * Endpoint Id
+         */
+        endpoint_id: number;
+    };
+    query?: never;
+    url: '/api/v1/endpoints/{endpoint_id}/plc-write';
+};
+
+export type ListGrantsErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListGrantsError = ListGrantsErrors[keyof ListGrantsErrors];
+
+export type ListGrantsResponses = {
+    /**
+     * Response List Grants Api V1 Endpoints  Endpoint Id  Plc Write Get
+     *
+     * Successful Response
+     */
+    200: Array<GrantRead>;
+};
+
+export type ListGrantsResponse = ListGrantsResponses[keyof ListGrantsResponses];
+
+export type RevokePlcWriteData = {
+    body?: never;
+    path: {
+        /**
+         * Username
+         */
+        username: string;
+        /**
+         * Endpoint Id
+         */
+        endpoint_id: number;
+    };
+    query?: never;
+    url: '/api/v1/endpoints/{endpoint_id}/plc-write/{username}';
+};
+
+export type RevokePlcWriteErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type RevokePlcWriteError = RevokePlcWriteErrors[keyof RevokePlcWriteErrors];
+
+export type RevokePlcWriteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RevokePlcWriteResponse = RevokePlcWriteResponses[keyof RevokePlcWriteResponses];
+
+export type GrantPlcWriteData = {
+    body?: never;
+    path: {
+        /**
+         * Username
+         */
+        username: string;
+        /**
+         * Endpoint Id
+         */
+        endpoint_id: number;
+    };
+    query?: never;
+    url: '/api/v1/endpoints/{endpoint_id}/plc-write/{username}';
+};
+
+export type GrantPlcWriteErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GrantPlcWriteError = GrantPlcWriteErrors[keyof GrantPlcWriteErrors];
+
+export type GrantPlcWriteResponses = {
+    /**
+     * Successful Response
+     */
+    200: GrantRead;
+};
+
+export type GrantPlcWriteResponse = GrantPlcWriteResponses[keyof GrantPlcWriteResponses];
+
+export type ListUsersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * page size
+         */
+        limit?: number;
+        /**
+         * Offset
+         *
+         * rows to skip
+         */
+        offset?: number;
+    };
+    url: '/api/v1/users';
+};
+
+export type ListUsersErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type ListUsersError = ListUsersErrors[keyof ListUsersErrors];
+
+export type ListUsersResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageUserRead;
+};
+
+export type ListUsersResponse = ListUsersResponses[keyof ListUsersResponses];
+
+export type CreateUserData = {
+    body: UserCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users';
+};
+
+export type CreateUserErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * Conflicts with existing data (duplicate name, input port already driven, ...)
+     */
+    409: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type CreateUserError = CreateUserErrors[keyof CreateUserErrors];
+
+export type CreateUserResponses = {
+    /**
+     * Successful Response
+     */
+    201: UserRead;
+};
+
+export type CreateUserResponse = CreateUserResponses[keyof CreateUserResponses];
+
+export type UpdateUserData = {
+    body: UserUpdate;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: number;
+    };
+    query?: never;
+    url: '/api/v1/users/{user_id}';
+};
+
+export type UpdateUserErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
+
+export type UpdateUserResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserRead;
+};
+
+export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
+
+export type ListTokensData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/tokens';
+};
+
+export type ListTokensErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+};
+
+export type ListTokensError = ListTokensErrors[keyof ListTokensErrors];
+
+export type ListTokensResponses = {
+    /**
+     * Response List Tokens Api V1 Tokens Get
+     *
+     * Successful Response
+     */
+    200: Array<TokenRead>;
+};
+
+export type ListTokensResponse = ListTokensResponses[keyof ListTokensResponses];
+
+export type CreateTokenData = {
+    body: TokenCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/tokens';
+};
+
+export type CreateTokenErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type CreateTokenError = CreateTokenErrors[keyof CreateTokenErrors];
+
+export type CreateTokenResponses = {
+    /**
+     * Successful Response
+     */
+    201: TokenCreated;
+};
+
+export type CreateTokenResponse = CreateTokenResponses[keyof CreateTokenResponses];
+
+export type RevokeTokenData = {
+    body?: never;
+    path: {
+        /**
+         * Token Id
+         */
+        token_id: number;
+    };
+    query?: never;
+    url: '/api/v1/tokens/{token_id}';
+};
+
+export type RevokeTokenErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type RevokeTokenError = RevokeTokenErrors[keyof RevokeTokenErrors];
+
+export type RevokeTokenResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RevokeTokenResponse = RevokeTokenResponses[keyof RevokeTokenResponses];
+
+export type ListAuditData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Project Id
+         *
+         * only entries of this project
+         */
+        project_id?: number | null;
+        /**
+         * User
+         *
+         * only entries of this username
+         */
+        user?: string | null;
+        /**
+         * Action
+         *
+         * only this action (the route name, e.g. `force_port`)
+         */
+        action?: string | null;
+        /**
+         * Since
+         *
+         * entries at or after this time (ISO 8601)
+         */
+        since?: string | null;
+        /**
+         * Until
+         *
+         * entries before this time
+         */
+        until?: string | null;
+        /**
+         * Format
+         *
+         * json (default) or csv
+         */
+        format?: 'json' | 'csv';
+        /**
+         * Limit
+         *
+         * page size
+         */
+        limit?: number;
+        /**
+         * Offset
+         *
+         * rows to skip
+         */
+        offset?: number;
+    };
+    url: '/api/v1/audit';
+};
+
+export type ListAuditErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type ListAuditError = ListAuditErrors[keyof ListAuditErrors];
+
+export type ListAuditResponses = {
+    /**
+     * Audit entries
+     */
+    200: PageAuditRead;
+};
+
+export type ListAuditResponse = ListAuditResponses[keyof ListAuditResponses];

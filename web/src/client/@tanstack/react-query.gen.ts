@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { browseEndpoint, changeParameter, clearFault, createBinding, createComponent, createConnection, createEndpoint, createMachineModel, createProject, createScenario, deleteBinding, deleteComponent, deleteConnection, deleteEndpoint, deleteMachineModel, deleteProject, deleteScenario, exportMachineModel, forcePort, getBinding, getComponent, getComponentType, getConnection, getEndpoint, getMachineModel, getProject, getScenario, getScenarioRun, getScenarioRunHtml, getScenarioRunJunit, getSimulationStatus, getSimulationStatusRunId, getSimulationTelemetry, getSimulationValues, health, importMachineModel, injectFault, listBindings, listComponents, listComponentTypes, listConnections, listEndpoints, listFaults, listFaultTypes, listMachineModels, listProjects, listScenarioRuns, listScenarios, listSimulationEvents, listSimulationForces, listSimulations, modelDocumentSchema, type Options, releasePort, replaceScenario, runScenario, scenarioSchema, startSimulation, stopSimulation, testEndpoint, updateBinding, updateComponent, updateConnection, updateEndpoint, updateMachineModel, updateProject, updateSimulation, validateMachineModel } from '../sdk.gen';
-import type { BrowseEndpointData, BrowseEndpointError, BrowseEndpointResponse, ChangeParameterData, ChangeParameterError, ChangeParameterResponse, ClearFaultData, ClearFaultError, ClearFaultResponse, CreateBindingData, CreateBindingError, CreateBindingResponse, CreateComponentData, CreateComponentError, CreateComponentResponse, CreateConnectionData, CreateConnectionError, CreateConnectionResponse, CreateEndpointData, CreateEndpointError, CreateEndpointResponse, CreateMachineModelData, CreateMachineModelError, CreateMachineModelResponse, CreateProjectData, CreateProjectError, CreateProjectResponse, CreateScenarioData, CreateScenarioError, CreateScenarioResponse, DeleteBindingData, DeleteBindingError, DeleteBindingResponse, DeleteComponentData, DeleteComponentError, DeleteComponentResponse, DeleteConnectionData, DeleteConnectionError, DeleteConnectionResponse, DeleteEndpointData, DeleteEndpointError, DeleteEndpointResponse, DeleteMachineModelData, DeleteMachineModelError, DeleteMachineModelResponse, DeleteProjectData, DeleteProjectError, DeleteProjectResponse, DeleteScenarioData, DeleteScenarioError, DeleteScenarioResponse, ExportMachineModelData, ExportMachineModelError, ForcePortData, ForcePortError, ForcePortResponse, GetBindingData, GetBindingError, GetBindingResponse, GetComponentData, GetComponentError, GetComponentResponse, GetComponentTypeData, GetComponentTypeError, GetComponentTypeResponse, GetConnectionData, GetConnectionError, GetConnectionResponse, GetEndpointData, GetEndpointError, GetEndpointResponse, GetMachineModelData, GetMachineModelError, GetMachineModelResponse, GetProjectData, GetProjectError, GetProjectResponse, GetScenarioData, GetScenarioError, GetScenarioResponse, GetScenarioRunData, GetScenarioRunError, GetScenarioRunHtmlData, GetScenarioRunHtmlError, GetScenarioRunJunitData, GetScenarioRunJunitError, GetScenarioRunJunitResponse, GetScenarioRunResponse, GetSimulationStatusData, GetSimulationStatusError, GetSimulationStatusResponse, GetSimulationStatusRunIdData, GetSimulationStatusRunIdError, GetSimulationStatusRunIdResponse, GetSimulationTelemetryData, GetSimulationTelemetryError, GetSimulationTelemetryResponse, GetSimulationValuesData, GetSimulationValuesError, GetSimulationValuesResponse, HealthData, HealthResponse, ImportMachineModelData, ImportMachineModelError, ImportMachineModelResponse, InjectFaultData, InjectFaultError, InjectFaultResponse, ListBindingsData, ListBindingsError, ListBindingsResponse, ListComponentsData, ListComponentsError, ListComponentsResponse, ListComponentTypesData, ListComponentTypesResponse, ListConnectionsData, ListConnectionsError, ListConnectionsResponse, ListEndpointsData, ListEndpointsError, ListEndpointsResponse, ListFaultsData, ListFaultsError, ListFaultsResponse, ListFaultTypesData, ListFaultTypesResponse, ListMachineModelsData, ListMachineModelsError, ListMachineModelsResponse, ListProjectsData, ListProjectsError, ListProjectsResponse, ListScenarioRunsData, ListScenarioRunsError, ListScenarioRunsResponse, ListScenariosData, ListScenariosError, ListScenariosResponse, ListSimulationEventsData, ListSimulationEventsError, ListSimulationEventsResponse, ListSimulationForcesData, ListSimulationForcesError, ListSimulationForcesResponse, ListSimulationsData, ListSimulationsError, ListSimulationsResponse, ModelDocumentSchemaData, ModelDocumentSchemaResponse, ReleasePortData, ReleasePortError, ReleasePortResponse, ReplaceScenarioData, ReplaceScenarioError, ReplaceScenarioResponse, RunScenarioData, RunScenarioError, RunScenarioResponse, ScenarioSchemaData, ScenarioSchemaResponse, StartSimulationData, StartSimulationError, StartSimulationResponse, StopSimulationData, StopSimulationError, StopSimulationResponse, TestEndpointData, TestEndpointError, TestEndpointResponse, UpdateBindingData, UpdateBindingError, UpdateBindingResponse, UpdateComponentData, UpdateComponentError, UpdateComponentResponse, UpdateConnectionData, UpdateConnectionError, UpdateConnectionResponse, UpdateEndpointData, UpdateEndpointError, UpdateEndpointResponse, UpdateMachineModelData, UpdateMachineModelError, UpdateMachineModelResponse, UpdateProjectData, UpdateProjectError, UpdateProjectResponse, UpdateSimulationData, UpdateSimulationError, UpdateSimulationResponse, ValidateMachineModelData, ValidateMachineModelError, ValidateMachineModelResponse } from '../types.gen';
+import { browseEndpoint, changeParameter, changePassword, clearFault, createBinding, createComponent, createConnection, createEndpoint, createMachineModel, createProject, createScenario, createToken, createUser, deleteBinding, deleteComponent, deleteConnection, deleteEndpoint, deleteMachineModel, deleteProject, deleteScenario, exportMachineModel, forcePort, getBinding, getComponent, getComponentType, getConnection, getEndpoint, getMachineModel, getProject, getScenario, getScenarioRun, getScenarioRunHtml, getScenarioRunJunit, getSimulationStatus, getSimulationStatusRunId, getSimulationTelemetry, getSimulationValues, grantPlcWrite, health, importMachineModel, injectFault, listAudit, listBindings, listComponents, listComponentTypes, listConnections, listEndpoints, listFaults, listFaultTypes, listGrants, listMachineModels, listMembers, listProjects, listScenarioRuns, listScenarios, listSimulationEvents, listSimulationForces, listSimulations, listTokens, listUsers, login, logout, me, modelDocumentSchema, type Options, releasePort, removeMember, replaceScenario, revokePlcWrite, revokeToken, runScenario, scenarioSchema, setMember, startSimulation, stopSimulation, testEndpoint, updateBinding, updateComponent, updateConnection, updateEndpoint, updateMachineModel, updateProject, updateSimulation, updateUser, validateMachineModel } from '../sdk.gen';
+import type { BrowseEndpointData, BrowseEndpointError, BrowseEndpointResponse, ChangeParameterData, ChangeParameterError, ChangeParameterResponse, ChangePasswordData, ChangePasswordError, ChangePasswordResponse, ClearFaultData, ClearFaultError, ClearFaultResponse, CreateBindingData, CreateBindingError, CreateBindingResponse, CreateComponentData, CreateComponentError, CreateComponentResponse, CreateConnectionData, CreateConnectionError, CreateConnectionResponse, CreateEndpointData, CreateEndpointError, CreateEndpointResponse, CreateMachineModelData, CreateMachineModelError, CreateMachineModelResponse, CreateProjectData, CreateProjectError, CreateProjectResponse, CreateScenarioData, CreateScenarioError, CreateScenarioResponse, CreateTokenData, CreateTokenError, CreateTokenResponse, CreateUserData, CreateUserError, CreateUserResponse, DeleteBindingData, DeleteBindingError, DeleteBindingResponse, DeleteComponentData, DeleteComponentError, DeleteComponentResponse, DeleteConnectionData, DeleteConnectionError, DeleteConnectionResponse, DeleteEndpointData, DeleteEndpointError, DeleteEndpointResponse, DeleteMachineModelData, DeleteMachineModelError, DeleteMachineModelResponse, DeleteProjectData, DeleteProjectError, DeleteProjectResponse, DeleteScenarioData, DeleteScenarioError, DeleteScenarioResponse, ExportMachineModelData, ExportMachineModelError, ForcePortData, ForcePortError, ForcePortResponse, GetBindingData, GetBindingError, GetBindingResponse, GetComponentData, GetComponentError, GetComponentResponse, GetComponentTypeData, GetComponentTypeError, GetComponentTypeResponse, GetConnectionData, GetConnectionError, GetConnectionResponse, GetEndpointData, GetEndpointError, GetEndpointResponse, GetMachineModelData, GetMachineModelError, GetMachineModelResponse, GetProjectData, GetProjectError, GetProjectResponse, GetScenarioData, GetScenarioError, GetScenarioResponse, GetScenarioRunData, GetScenarioRunError, GetScenarioRunHtmlData, GetScenarioRunHtmlError, GetScenarioRunJunitData, GetScenarioRunJunitError, GetScenarioRunJunitResponse, GetScenarioRunResponse, GetSimulationStatusData, GetSimulationStatusError, GetSimulationStatusResponse, GetSimulationStatusRunIdData, GetSimulationStatusRunIdError, GetSimulationStatusRunIdResponse, GetSimulationTelemetryData, GetSimulationTelemetryError, GetSimulationTelemetryResponse, GetSimulationValuesData, GetSimulationValuesError, GetSimulationValuesResponse, GrantPlcWriteData, GrantPlcWriteError, GrantPlcWriteResponse, HealthData, HealthResponse, ImportMachineModelData, ImportMachineModelError, ImportMachineModelResponse, InjectFaultData, InjectFaultError, InjectFaultResponse, ListAuditData, ListAuditError, ListAuditResponse, ListBindingsData, ListBindingsError, ListBindingsResponse, ListComponentsData, ListComponentsError, ListComponentsResponse, ListComponentTypesData, ListComponentTypesError, ListComponentTypesResponse, ListConnectionsData, ListConnectionsError, ListConnectionsResponse, ListEndpointsData, ListEndpointsError, ListEndpointsResponse, ListFaultsData, ListFaultsError, ListFaultsResponse, ListFaultTypesData, ListFaultTypesError, ListFaultTypesResponse, ListGrantsData, ListGrantsError, ListGrantsResponse, ListMachineModelsData, ListMachineModelsError, ListMachineModelsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListProjectsData, ListProjectsError, ListProjectsResponse, ListScenarioRunsData, ListScenarioRunsError, ListScenarioRunsResponse, ListScenariosData, ListScenariosError, ListScenariosResponse, ListSimulationEventsData, ListSimulationEventsError, ListSimulationEventsResponse, ListSimulationForcesData, ListSimulationForcesError, ListSimulationForcesResponse, ListSimulationsData, ListSimulationsError, ListSimulationsResponse, ListTokensData, ListTokensError, ListTokensResponse, ListUsersData, ListUsersError, ListUsersResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutResponse, MeData, MeResponse, ModelDocumentSchemaData, ModelDocumentSchemaError, ModelDocumentSchemaResponse, ReleasePortData, ReleasePortError, ReleasePortResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, ReplaceScenarioData, ReplaceScenarioError, ReplaceScenarioResponse, RevokePlcWriteData, RevokePlcWriteError, RevokePlcWriteResponse, RevokeTokenData, RevokeTokenError, RevokeTokenResponse, RunScenarioData, RunScenarioError, RunScenarioResponse, ScenarioSchemaData, ScenarioSchemaError, ScenarioSchemaResponse, SetMemberData, SetMemberError, SetMemberResponse, StartSimulationData, StartSimulationError, StartSimulationResponse, StopSimulationData, StopSimulationError, StopSimulationResponse, TestEndpointData, TestEndpointError, TestEndpointResponse, UpdateBindingData, UpdateBindingError, UpdateBindingResponse, UpdateComponentData, UpdateComponentError, UpdateComponentResponse, UpdateConnectionData, UpdateConnectionError, UpdateConnectionResponse, UpdateEndpointData, UpdateEndpointError, UpdateEndpointResponse, UpdateMachineModelData, UpdateMachineModelError, UpdateMachineModelResponse, UpdateProjectData, UpdateProjectError, UpdateProjectResponse, UpdateSimulationData, UpdateSimulationError, UpdateSimulationResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, ValidateMachineModelData, ValidateMachineModelError, ValidateMachineModelResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -59,12 +59,94 @@ export const healthOptions = (options?: Options<HealthData>) => queryOptions<Hea
     queryKey: healthQueryKey(options)
 });
 
+/**
+ * Login
+ *
+ * Sign in: the answer carries the session token (for `Authorization: Bearer`) and sets it as an HttpOnly,
+ * SameSite=Strict cookie for browsers. Wrong name or password, or a deactivated user: 401 `invalid_credentials`
+ * (the same answer for each, so it does not tell which). Every attempt is in the audit trail.
+ */
+export const loginMutation = (options?: Partial<Options<LoginData>>): UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> => {
+    const mutationOptions: UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await login({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Logout
+ *
+ * End the current session (its token stops working at once) and clear the cookie. With an API token
+ * this does nothing to the token: revoke it with `DELETE /api/v1/tokens/{id}`.
+ */
+export const logoutMutation = (options?: Partial<Options<LogoutData>>): UseMutationOptions<LogoutResponse, DefaultError, Options<LogoutData>> => {
+    const mutationOptions: UseMutationOptions<LogoutResponse, DefaultError, Options<LogoutData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await logout({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const meQueryKey = (options?: Options<MeData>) => createQueryKey('me', options);
+
+/**
+ * Me
+ *
+ * Who the caller is: `mode` (local single-user or multi-user), the user, the token's limits if any, and the
+ * projects the caller sees with the caller's role in each.
+ */
+export const meOptions = (options?: Options<MeData>) => queryOptions<MeResponse, DefaultError, MeResponse, ReturnType<typeof meQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await me({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: meQueryKey(options)
+});
+
+/**
+ * Change Password
+ *
+ * Change your own password (the current one is required). Every other session of yours ends; API tokens
+ * stay valid (revoke them separately).
+ */
+export const changePasswordMutation = (options?: Partial<Options<ChangePasswordData>>): UseMutationOptions<ChangePasswordResponse, ChangePasswordError, Options<ChangePasswordData>> => {
+    const mutationOptions: UseMutationOptions<ChangePasswordResponse, ChangePasswordError, Options<ChangePasswordData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await changePassword({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const listProjectsQueryKey = (options?: Options<ListProjectsData>) => createQueryKey('listProjects', options);
 
 /**
  * List Projects
  *
- * List projects, oldest first, one page at a time.
+ * List the projects the caller can see, oldest first, one page at a time.
  */
 export const listProjectsOptions = (options?: Options<ListProjectsData>) => queryOptions<ListProjectsResponse, ListProjectsError, ListProjectsResponse, ReturnType<typeof listProjectsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -113,7 +195,7 @@ export const listProjectsInfiniteQueryKey = (options?: Options<ListProjectsData>
 /**
  * List Projects
  *
- * List projects, oldest first, one page at a time.
+ * List the projects the caller can see, oldest first, one page at a time.
  */
 export const listProjectsInfiniteOptions = (options?: Options<ListProjectsData>) => infiniteQueryOptions<ListProjectsResponse, ListProjectsError, InfiniteData<ListProjectsResponse>, QueryKey<Options<ListProjectsData>>, number | Pick<QueryKey<Options<ListProjectsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -140,7 +222,7 @@ export const listProjectsInfiniteOptions = (options?: Options<ListProjectsData>)
 /**
  * Create Project
  *
- * Create a project. Project names are unique (409 on a duplicate).
+ * Create a project. Project names are unique (409 on a duplicate). The creator becomes its admin.
  */
 export const createProjectMutation = (options?: Partial<Options<CreateProjectData>>): UseMutationOptions<CreateProjectResponse, CreateProjectError, Options<CreateProjectData>> => {
     const mutationOptions: UseMutationOptions<CreateProjectResponse, CreateProjectError, Options<CreateProjectData>> = {
@@ -789,6 +871,9 @@ export const getEndpointOptions = (options: Options<GetEndpointData>) => queryOp
  * Update Endpoint
  *
  * Change an endpoint; send `"password": null` to remove the stored password.
+ *
+ * Changing `url`, `security_policy` or `security_mode` clears the stored password unless the same request sends
+ * a new one, so a password never follows the endpoint to another server.
  */
 export const updateEndpointMutation = (options?: Partial<Options<UpdateEndpointData>>): UseMutationOptions<UpdateEndpointResponse, UpdateEndpointError, Options<UpdateEndpointData>> => {
     const mutationOptions: UseMutationOptions<UpdateEndpointResponse, UpdateEndpointError, Options<UpdateEndpointData>> = {
@@ -991,7 +1076,7 @@ export const listComponentTypesQueryKey = (options?: Options<ListComponentTypesD
  * Every component type: its ports (name, direction, data type, unit, description, default) and its
  * parameters as a JSON Schema with defaults and bounds. New types in the engine appear here automatically.
  */
-export const listComponentTypesOptions = (options?: Options<ListComponentTypesData>) => queryOptions<ListComponentTypesResponse, DefaultError, ListComponentTypesResponse, ReturnType<typeof listComponentTypesQueryKey>>({
+export const listComponentTypesOptions = (options?: Options<ListComponentTypesData>) => queryOptions<ListComponentTypesResponse, ListComponentTypesError, ListComponentTypesResponse, ReturnType<typeof listComponentTypesQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await listComponentTypes({
             ...options,
@@ -1033,7 +1118,7 @@ export const modelDocumentSchemaQueryKey = (options?: Options<ModelDocumentSchem
  * `/machine-models/{id}/export` returns and `python run.py simulate` runs; each component type's
  * parameters are included. Point an editor's YAML/JSON language server at it.
  */
-export const modelDocumentSchemaOptions = (options?: Options<ModelDocumentSchemaData>) => queryOptions<ModelDocumentSchemaResponse, DefaultError, ModelDocumentSchemaResponse, ReturnType<typeof modelDocumentSchemaQueryKey>>({
+export const modelDocumentSchemaOptions = (options?: Options<ModelDocumentSchemaData>) => queryOptions<ModelDocumentSchemaResponse, ModelDocumentSchemaError, ModelDocumentSchemaResponse, ReturnType<typeof modelDocumentSchemaQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await modelDocumentSchema({
             ...options,
@@ -1053,7 +1138,7 @@ export const scenarioSchemaQueryKey = (options?: Options<ScenarioSchemaData>) =>
  *
  * JSON Schema of a test scenario document (`/scenarios` and `python run.py test`).
  */
-export const scenarioSchemaOptions = (options?: Options<ScenarioSchemaData>) => queryOptions<ScenarioSchemaResponse, DefaultError, ScenarioSchemaResponse, ReturnType<typeof scenarioSchemaQueryKey>>({
+export const scenarioSchemaOptions = (options?: Options<ScenarioSchemaData>) => queryOptions<ScenarioSchemaResponse, ScenarioSchemaError, ScenarioSchemaResponse, ReturnType<typeof scenarioSchemaQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await scenarioSchema({
             ...options,
@@ -1082,6 +1167,8 @@ export const scenarioSchemaOptions = (options?: Options<ScenarioSchemaData>) => 
  * `error` and `io.endpoints` name the endpoint and the reason. While a PLC connection is lost the run is
  * `degraded` (held inputs, reconnecting) or, with `on_disconnect: "stop"`, ends `failed`; `io` shows the
  * state, reconnects, seconds degraded, per-tick read/write ms and per-binding errors.
+ * A HIL run that writes to a PLC needs the caller's PLC-write grant on every endpoint it writes to (403 naming
+ * the endpoints otherwise).
  * `opcua_server: {port}` (any mode) serves every port of the twin over OPC UA (409 if the port is taken).
  */
 export const startSimulationMutation = (options?: Partial<Options<StartSimulationData>>): UseMutationOptions<StartSimulationResponse, StartSimulationError, Options<StartSimulationData>> => {
@@ -1311,6 +1398,8 @@ export const listSimulationForcesOptions = (options: Options<ListSimulationForce
  *
  * Forcing an output overrides what the component computes; forcing an input overrides its connection or
  * binding. The force takes effect at the next tick boundary (`applied` says whether it has).
+ * During a HIL run, forcing a port whose value reaches a PLC (a write-bound port or anything feeding one) needs
+ * the caller's PLC-write grant on those endpoints (403 naming them otherwise).
  */
 export const forcePortMutation = (options?: Partial<Options<ForcePortData>>): UseMutationOptions<ForcePortResponse, ForcePortError, Options<ForcePortData>> => {
     const mutationOptions: UseMutationOptions<ForcePortResponse, ForcePortError, Options<ForcePortData>> = {
@@ -1423,6 +1512,7 @@ export const listFaultsOptions = (options: Options<ListFaultsData>) => queryOpti
  * With `for` the fault clears itself after that many simulated seconds, else it lasts until deleted.
  * An unknown type, port or component is a 422 whose details list the valid ones; a second fault on the
  * same port or component is a 409; a run that has ended is a 409. Faulted ports are flagged in `values`.
+ * During a HIL run a fault on a port whose value reaches a PLC needs the PLC-write grant, as a force does.
  */
 export const injectFaultMutation = (options?: Partial<Options<InjectFaultData>>): UseMutationOptions<InjectFaultResponse, InjectFaultError, Options<InjectFaultData>> => {
     const mutationOptions: UseMutationOptions<InjectFaultResponse, InjectFaultError, Options<InjectFaultData>> = {
@@ -1470,7 +1560,7 @@ export const listFaultTypesQueryKey = (options?: Options<ListFaultTypesData>) =>
  * types they apply to); `options` is a JSON Schema object of the request's other fields (`value`, `rate`,
  * `std`, `for`, ...) with types, defaults, bounds and descriptions, so a client can build its form from it.
  */
-export const listFaultTypesOptions = (options?: Options<ListFaultTypesData>) => queryOptions<ListFaultTypesResponse, DefaultError, ListFaultTypesResponse, ReturnType<typeof listFaultTypesQueryKey>>({
+export const listFaultTypesOptions = (options?: Options<ListFaultTypesData>) => queryOptions<ListFaultTypesResponse, ListFaultTypesError, ListFaultTypesResponse, ReturnType<typeof listFaultTypesQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await listFaultTypes({
             ...options,
@@ -1749,4 +1839,331 @@ export const getScenarioRunHtmlOptions = (options: Options<GetScenarioRunHtmlDat
         return data;
     },
     queryKey: getScenarioRunHtmlQueryKey(options)
+});
+
+export const listMembersQueryKey = (options: Options<ListMembersData>) => createQueryKey('listMembers', options);
+
+/**
+ * List Members
+ *
+ * The project's members and their roles: observer (read), operator (run, force, faults, scenarios),
+ * engineer (edit models, endpoints, bindings, scenarios), admin (members, roles, PLC-write grants).
+ */
+export const listMembersOptions = (options: Options<ListMembersData>) => queryOptions<ListMembersResponse, ListMembersError, ListMembersResponse, ReturnType<typeof listMembersQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listMembers({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listMembersQueryKey(options)
+});
+
+/**
+ * Remove Member
+ *
+ * Remove a user from the project (not the last admin: 409).
+ */
+export const removeMemberMutation = (options?: Partial<Options<RemoveMemberData>>): UseMutationOptions<RemoveMemberResponse, RemoveMemberError, Options<RemoveMemberData>> => {
+    const mutationOptions: UseMutationOptions<RemoveMemberResponse, RemoveMemberError, Options<RemoveMemberData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await removeMember({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Set Member
+ *
+ * Add a user to the project with a role, or change their role (201 when added). The last admin cannot be
+ * demoted (409 `last_admin`).
+ */
+export const setMemberMutation = (options?: Partial<Options<SetMemberData>>): UseMutationOptions<SetMemberResponse, SetMemberError, Options<SetMemberData>> => {
+    const mutationOptions: UseMutationOptions<SetMemberResponse, SetMemberError, Options<SetMemberData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await setMember({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listGrantsQueryKey = (options: Options<ListGrantsData>) => createQueryKey('listGrants', options);
+
+/**
+ * List Grants
+ *
+ * Who may drive the real PLC behind this endpoint: start HIL runs writing to it and, during one, force
+ * ports whose values reach it.
+ */
+export const listGrantsOptions = (options: Options<ListGrantsData>) => queryOptions<ListGrantsResponse, ListGrantsError, ListGrantsResponse, ReturnType<typeof listGrantsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listGrants({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listGrantsQueryKey(options)
+});
+
+/**
+ * Revoke Plc Write
+ *
+ * Take the PLC-write permission on this endpoint away from a user (runs already going keep going).
+ */
+export const revokePlcWriteMutation = (options?: Partial<Options<RevokePlcWriteData>>): UseMutationOptions<RevokePlcWriteResponse, RevokePlcWriteError, Options<RevokePlcWriteData>> => {
+    const mutationOptions: UseMutationOptions<RevokePlcWriteResponse, RevokePlcWriteError, Options<RevokePlcWriteData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokePlcWrite({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Grant Plc Write
+ *
+ * Give a user the PLC-write permission on this endpoint (they also need the operator role to run).
+ */
+export const grantPlcWriteMutation = (options?: Partial<Options<GrantPlcWriteData>>): UseMutationOptions<GrantPlcWriteResponse, GrantPlcWriteError, Options<GrantPlcWriteData>> => {
+    const mutationOptions: UseMutationOptions<GrantPlcWriteResponse, GrantPlcWriteError, Options<GrantPlcWriteData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await grantPlcWrite({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listUsersQueryKey = (options?: Options<ListUsersData>) => createQueryKey('listUsers', options);
+
+/**
+ * List Users
+ *
+ * Every user (platform admins).
+ */
+export const listUsersOptions = (options?: Options<ListUsersData>) => queryOptions<ListUsersResponse, ListUsersError, ListUsersResponse, ReturnType<typeof listUsersQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listUsers({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listUsersQueryKey(options)
+});
+
+export const listUsersInfiniteQueryKey = (options?: Options<ListUsersData>): QueryKey<Options<ListUsersData>> => createQueryKey('listUsers', options, true);
+
+/**
+ * List Users
+ *
+ * Every user (platform admins).
+ */
+export const listUsersInfiniteOptions = (options?: Options<ListUsersData>) => infiniteQueryOptions<ListUsersResponse, ListUsersError, InfiniteData<ListUsersResponse>, QueryKey<Options<ListUsersData>>, number | Pick<QueryKey<Options<ListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                offset: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listUsers({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listUsersInfiniteQueryKey(options)
+});
+
+/**
+ * Create User
+ *
+ * Create a user (platform admins; in local mode, the first user ends local mode). Passwords: 8+ characters.
+ */
+export const createUserMutation = (options?: Partial<Options<CreateUserData>>): UseMutationOptions<CreateUserResponse, CreateUserError, Options<CreateUserData>> => {
+    const mutationOptions: UseMutationOptions<CreateUserResponse, CreateUserError, Options<CreateUserData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createUser({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Update User
+ *
+ * Make a user platform admin or not, deactivate (signs them out, refuses their tokens) or set a password.
+ */
+export const updateUserMutation = (options?: Partial<Options<UpdateUserData>>): UseMutationOptions<UpdateUserResponse, UpdateUserError, Options<UpdateUserData>> => {
+    const mutationOptions: UseMutationOptions<UpdateUserResponse, UpdateUserError, Options<UpdateUserData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await updateUser({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listTokensQueryKey = (options?: Options<ListTokensData>) => createQueryKey('listTokens', options);
+
+/**
+ * List Tokens
+ *
+ * Your API tokens (never the tokens themselves: only their `prefix`).
+ */
+export const listTokensOptions = (options?: Options<ListTokensData>) => queryOptions<ListTokensResponse, ListTokensError, ListTokensResponse, ReturnType<typeof listTokensQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listTokens({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listTokensQueryKey(options)
+});
+
+/**
+ * Create Token
+ *
+ * Create an API token for CI and scripts: `Authorization: Bearer dtw_...`. The token is in this answer
+ * only. `project_id` limits it to one project you can see, `role` to a role (it never exceeds yours);
+ * `expires_days` makes it expire. A token cannot create tokens beyond its own limits.
+ */
+export const createTokenMutation = (options?: Partial<Options<CreateTokenData>>): UseMutationOptions<CreateTokenResponse, CreateTokenError, Options<CreateTokenData>> => {
+    const mutationOptions: UseMutationOptions<CreateTokenResponse, CreateTokenError, Options<CreateTokenData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createToken({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Revoke Token
+ *
+ * Revoke one of your tokens: it stops working at once (it stays listed as `revoked`).
+ */
+export const revokeTokenMutation = (options?: Partial<Options<RevokeTokenData>>): UseMutationOptions<RevokeTokenResponse, RevokeTokenError, Options<RevokeTokenData>> => {
+    const mutationOptions: UseMutationOptions<RevokeTokenResponse, RevokeTokenError, Options<RevokeTokenData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeToken({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listAuditQueryKey = (options?: Options<ListAuditData>) => createQueryKey('listAudit', options);
+
+/**
+ * List Audit
+ *
+ * Everything that changed state or touched a PLC, newest first: sign-ins (and failures), model, endpoint,
+ * binding and scenario changes, runs started and stopped, forces, faults, parameter changes, PLC-write grants,
+ * members, users and tokens. Each entry: time, user and token, source address, project, action, target,
+ * outcome (the HTTP status) and the request's values with secrets removed.
+ *
+ * Project admins see their projects' entries, platform admins every entry (also those without a project,
+ * such as sign-ins).
+ */
+export const listAuditOptions = (options?: Options<ListAuditData>) => queryOptions<ListAuditResponse, ListAuditError, ListAuditResponse, ReturnType<typeof listAuditQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listAudit({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listAuditQueryKey(options)
+});
+
+export const listAuditInfiniteQueryKey = (options?: Options<ListAuditData>): QueryKey<Options<ListAuditData>> => createQueryKey('listAudit', options, true);
+
+/**
+ * List Audit
+ *
+ * Everything that changed state or touched a PLC, newest first: sign-ins (and failures), model, endpoint,
+ * binding and scenario changes, runs started and stopped, forces, faults, parameter changes, PLC-write grants,
+ * members, users and tokens. Each entry: time, user and token, source address, project, action, target,
+ * outcome (the HTTP status) and the request's values with secrets removed.
+ *
+ * Project admins see their projects' entries, platform admins every entry (also those without a project,
+ * such as sign-ins).
+ */
+export const listAuditInfiniteOptions = (options?: Options<ListAuditData>) => infiniteQueryOptions<ListAuditResponse, ListAuditError, InfiniteData<ListAuditResponse>, QueryKey<Options<ListAuditData>>, number | Pick<QueryKey<Options<ListAuditData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListAuditData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                offset: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listAudit({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listAuditInfiniteQueryKey(options)
 });
