@@ -178,3 +178,14 @@ def test_first_user_may_be_created_over_the_api_in_local_mode(client: TestClient
     created = client.post("/api/v1/users", json={"username": "root", "password": "p" * 10, "is_admin": True})
     assert created.status_code == 201
     assert_error(client.get("/api/v1/projects"), 401)  # local mode is over
+
+
+def test_openapi_declares_the_security_schemes_and_401_on_every_protected_route(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert set(document["components"]["securitySchemes"]) == {"token", "session cookie"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if not path.startswith("/api/v1") or path == "/api/v1/auth/login":
+                continue
+            assert operation.get("security") == [{"token": []}, {"session cookie": []}], (method, path)
+            assert "401" in operation["responses"], (method, path)

@@ -40,7 +40,7 @@ def login(data: LoginRequest, request: Request, response: Response, session: Ses
     return LoginRead(token=token, expires_at=row.expires_at, user=UserRead.model_validate(auth.user_read(user)))
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401))
 def logout(principal: PrincipalDep, session: SessionDep) -> Response:
     """End the current session (its token stops working at once) and clear the cookie. With an API token
     this does nothing to the token: revoke it with `DELETE /api/v1/tokens/{id}`."""
@@ -51,7 +51,7 @@ def logout(principal: PrincipalDep, session: SessionDep) -> Response:
     return response
 
 
-@router.get("/me")
+@router.get("/me", responses=error_responses(401))
 def me(principal: PrincipalDep, session: SessionDep) -> MeRead:
     """Who the caller is: `mode` (local single-user or multi-user), the user, the token's limits if any, and the
     projects the caller sees with the caller's role in each."""
@@ -75,7 +75,7 @@ def me(principal: PrincipalDep, session: SessionDep) -> MeRead:
     )
 
 
-@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 422))
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 403, 422))
 def change_password(data: PasswordChange, principal: PrincipalDep, session: SessionDep) -> Response:
     """Change your own password (the current one is required). Every other session of yours ends; API tokens
     stay valid (revoke them separately)."""

@@ -2511,6 +2511,15 @@ export type LogoutData = {
     url: '/api/v1/auth/logout';
 };
 
+export type LogoutErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+};
+
+export type LogoutError = LogoutErrors[keyof LogoutErrors];
+
 export type LogoutResponses = {
     /**
      * Successful Response
@@ -2526,6 +2535,15 @@ export type MeData = {
     query?: never;
     url: '/api/v1/auth/me';
 };
+
+export type MeErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+};
+
+export type MeError = MeErrors[keyof MeErrors];
 
 export type MeResponses = {
     /**
@@ -2544,6 +2562,10 @@ export type ChangePasswordData = {
 };
 
 export type ChangePasswordErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
     /**
      * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
      */
