@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from app import web
 from app.api import errors
+from app.api.middleware import RequestGuard
 from app.api.routes import (
     bindings,
     component_types,
@@ -71,6 +72,7 @@ def create_app() -> FastAPI:
     """Build the application (settings are read per request through ``get_settings``)."""
     app = FastAPI(title=get_settings().app_name, version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(RequestGuard)  # Host, Origin, body size, JSON body checks (README "Hardening")
     app.include_router(health.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
