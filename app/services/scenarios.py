@@ -31,7 +31,7 @@ from app.engine.scenarios import (
 )
 from app.engine.scenarios import Scenario as ParsedScenario
 from app.services import documents
-from app.services.common import get_or_404, paginate
+from app.services.common import get_or_404, paginate, storable_id
 from app.services.scenario_runner import ScenarioRunner
 
 __all__ = [
@@ -51,7 +51,7 @@ __all__ = [
 
 def get_scenario(session: Session, scenario_id: int) -> Scenario:
     """The scenario row, or 404."""
-    row = session.get(Scenario, scenario_id)
+    row = session.get(Scenario, scenario_id) if storable_id(scenario_id) else None
     if row is None:
         raise NotFoundError(f"scenario {scenario_id} not found", [{"id": scenario_id}])
     return row
@@ -59,7 +59,7 @@ def get_scenario(session: Session, scenario_id: int) -> Scenario:
 
 def get_run(session: Session, run_id: int) -> ScenarioRun:
     """The scenario run row, or 404."""
-    row = session.get(ScenarioRun, run_id)
+    row = session.get(ScenarioRun, run_id) if storable_id(run_id) else None
     if row is None:
         raise NotFoundError(f"scenario run {run_id} not found", [{"id": run_id}])
     return row

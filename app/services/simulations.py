@@ -25,7 +25,7 @@ from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
 from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
 from app.services import documents, simulation_faults
-from app.services.common import engine_errors, get_or_404, paginate
+from app.services.common import engine_errors, get_or_404, paginate, storable_id
 from app.services.run_events import stored_events
 from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
 
@@ -34,7 +34,7 @@ STOP_WAIT_SECONDS = 2.0
 
 def get_run(session: Session, run_id: int) -> SimulationRun:
     """The run row, or 404."""
-    run = session.get(SimulationRun, run_id)
+    run = session.get(SimulationRun, run_id) if storable_id(run_id) else None
     if run is None:
         raise NotFoundError(f"simulation run {run_id} not found", [{"id": run_id}])
     return run
