@@ -129,7 +129,7 @@ class SimulationRead(BaseModel):
 
 class PortReading(BaseModel):
     port: str = Field(examples=["tank.level"])
-    value: PortValue
+    value: PortValue | None = Field(description="null when the value overflowed (NaN or ±Infinity)")
     forced: bool = False
     faulted: bool = Field(False, description="under an active fault (see the run's `faults`)")
 

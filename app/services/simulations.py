@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -363,14 +364,22 @@ def telemetry(session: Session, run: SimulationRun, manager: RunManager) -> dict
 
 def telemetry_csv(data: dict[str, Any]) -> str:
     """Telemetry as CSV: a ``time`` column, then one column per ``component.port``, one row per sample;
-    booleans as 1/0, like the CLI's telemetry.csv."""
+    booleans as 1/0, like the CLI's telemetry.csv; a value that overflowed (NaN, ±Infinity) is an empty cell."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["time", *data["ports"]])
     columns = [data["series"][port] for port in data["ports"]]
     for i, t in enumerate(data["times"]):
-        writer.writerow([t, *(int(v) if isinstance(v := column[i], bool) else v for column in columns)])
+        writer.writerow([t, *(_csv_cell(column[i]) for column in columns)])
     return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
 
 
 __all__ = [
