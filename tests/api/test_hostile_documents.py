@@ -74,3 +74,15 @@ def test_bounded_values_are_json_safe_and_small(value: Any) -> None:
 
     text = json.dumps(bounded(value), allow_nan=False)
     assert len(text) < 6000
+
+
+def test_an_expression_nested_beyond_the_limit_is_422_naming_it(client: TestClient, model: dict[str, Any]) -> None:
+    from app.engine.scenarios._expr import MAX_DEPTH
+
+    deep = "(" * 100 + "a.x" + ")" * 100 + " > 1"
+    body = {"name": "s", "model_id": model["id"], "run": {"duration": 1.0},
+            "assertions": [{"name": "deep", "always": deep}]}
+    error = assert_error(client.post("/api/v1/scenarios", json=body), 422)
+    located = [d for d in error["details"] if "limit" in d["message"]]
+    assert located and located[0]["loc"].startswith("assertions[0]")
+    assert f"limit of {MAX_DEPTH} levels" in located[0]["message"]
