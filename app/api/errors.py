@@ -81,12 +81,12 @@ def bounded(value: Any, depth: int = 0) -> Any:
         return value if math.isfinite(value) else str(value)
     if isinstance(value, int):
         return value if abs(value) < 2**63 else f"an integer of {value.bit_length()} bits"
-    if depth < 2 and isinstance(value, list | tuple):
+    if depth < 3 and isinstance(value, list | tuple):
         items = [bounded(item, depth + 1) for item in value[:MAX_ITEMS]]
         if len(value) > MAX_ITEMS:
             items.append(f"... {len(value) - MAX_ITEMS} more")
         return items
-    if depth < 2 and isinstance(value, dict):
+    if depth < 3 and isinstance(value, dict):
         out = {bounded(str(k)): bounded(v, depth + 1) for k, v in islice(value.items(), MAX_ITEMS)}
         if len(value) > MAX_ITEMS:
             out["..."] = f"{len(value) - MAX_ITEMS} more"
@@ -99,8 +99,13 @@ def bounded_details(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     size = 0
     for index, detail in enumerate(details):
-        item = bounded(detail, 1) if isinstance(detail, dict) else {"message": bounded(detail, 1)}
-        size += len(json.dumps(item))
+        item = bounded(detail) if isinstance(detail, dict) else {"message": bounded(detail, 1)}
+        length = len(json.dumps(item))
+        if length > MAX_DETAILS_BYTES // 8:  # one problem may not take the whole budget: flatten its values
+            item = {key: value if not isinstance(value, list | dict) else _SHORT.repr(value)[:MAX_TEXT]
+                    for key, value in item.items()}
+            length = len(json.dumps(item))
+        size += length
         if index >= MAX_DETAILS or size > MAX_DETAILS_BYTES:
             out.append({"loc": "", "message": f"{len(details) - index} more problem(s) not shown"})
             break

@@ -57,7 +57,7 @@ def test_out_of_range_ids_in_bodies_are_404_or_422(
         ("/api/v1/components", {"machine_model_id": bad, "name": "c", "type": "Gain"}),
         ("/api/v1/connections", {"source_component_id": bad, "source_port": "out", "target_component_id": bad,
                                  "target_port": "in"}),
-        ("/api/v1/bindings", {"component_id": bad, "port": "in", "endpoint_id": endpoint["id"],
+        ("/api/v1/communication-bindings", {"component_id": bad, "port": "in", "endpoint_id": endpoint["id"],
                               "node_id": "ns=2;s=X", "direction": "read"}),
         ("/api/v1/simulations/start", {"machine_model_id": bad}),
         ("/api/v1/scenarios", {"name": "s", "model_id": bad, "duration": 1.0, "assertions": []}),

@@ -44,10 +44,10 @@ def test_every_number_entering_by_json_refuses_non_finite_values(
          f'{{"machine_model_id": {model["id"]}, "name": "h", "type": "Gain", "parameters": {{"k": {x}}}}}',
          "body.parameters.k"),
         ("PATCH", f"/api/v1/components/{component['id']}", f'{{"inputs": {{"in": {x}}}}}', "body.inputs.in"),
-        ("POST", "/api/v1/bindings",
+        ("POST", "/api/v1/communication-bindings",
          f'{{"component_id": {component["id"]}, "port": "in", "endpoint_id": {endpoint["id"]}, '
          f'"node_id": "ns=2;s=X", "direction": "read", "scale": 1.0, "offset": {x}}}', "body.offset"),
-        ("POST", "/api/v1/bindings",
+        ("POST", "/api/v1/communication-bindings",
          f'{{"component_id": {component["id"]}, "port": "in", "endpoint_id": {endpoint["id"]}, '
          f'"node_id": "ns=2;s=X", "direction": "read", "scale": {x}}}', "body.scale"),
         ("POST", f"{API}/start", f'{{"machine_model_id": {model["id"]}, "dt": {x}}}', "body.dt"),
