@@ -12,6 +12,7 @@ from app.core.config import Settings, get_settings
 from app.db.models import CommunicationBinding, Component, Connection, Endpoint, MachineModel, Project
 from app.db.session import get_session_factory
 from app.services.common import get_or_404
+from app.services.limits import SETTINGS_KEY
 from app.services.live_models import RUN_MANAGER_KEY
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -22,6 +23,7 @@ def get_session(settings: SettingsDep, request: Request) -> Iterator[Session]:
     with get_session_factory(settings.database_url)() as session:
         # Services that edit a model tell its running simulations after commit (app/services/live_models.py).
         session.info[RUN_MANAGER_KEY] = getattr(request.app.state, "run_manager", None)
+        session.info[SETTINGS_KEY] = settings  # limits on runs (app/services/limits.py)
         try:
             yield session
             session.commit()

@@ -25,7 +25,7 @@ from app.db.models import Endpoint, MachineModel
 from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
 from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
-from app.services import documents, simulation_faults
+from app.services import documents, limits, simulation_faults
 from app.services.common import engine_errors, get_or_404, paginate, storable_id
 from app.services.run_events import stored_events
 from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
@@ -109,6 +109,10 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
     if data.record is not None:
         with engine_errors("record"):
             sim.set_recording(data.record.ports, data.record.every)
+    if data.duration is not None:  # an open-ended run is bounded by its recording cap and the stop request
+        ticks = limits.run_ticks(data.duration, sim.dt)
+        recorded = len(sim.recording.ports) * math.ceil(ticks / sim.recording.every) if sim.recording else 0
+        limits.check_run_size(session, ticks=ticks, values=recorded, what="the run", loc={})
     link, failure = None, None
     if data.mode == "hil" or data.opcua_server is not None:
         link, failure = _open_link(session, model, sim, data, data_dir)
