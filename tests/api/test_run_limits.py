@@ -39,3 +39,13 @@ def test_an_open_ended_run_is_not_refused(client: TestClient, project: dict[str,
     model_id = import_model(client, project["id"], ramp_gain())["id"]
     run = client.post(f"{API}/start", json={"machine_model_id": model_id, "realtime": True}).json()
     assert client.post(f"{API}/{run['id']}/stop").status_code == 200
+
+
+def test_the_twin_opc_ua_server_cannot_be_asked_to_listen_beyond_loopback(
+    client: TestClient, project: dict[str, Any]
+) -> None:
+    model_id = import_model(client, project["id"], ramp_gain())["id"]
+    body = {"machine_model_id": model_id, "opcua_server": {"port": 4999, "host": "0.0.0.0"}}
+    error = assert_error(client.post(f"{API}/start", json=body), 422, "validation_error")
+    assert error["details"][0]["loc"] == "body.opcua_server.host" and "loopback" in error["details"][0]["message"]
+    assert client.get(API).json()["total"] == 0
