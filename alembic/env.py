@@ -51,9 +51,21 @@ def run_migrations_online() -> None:
     engine = make_engine(_database_url())
     try:
         with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode recreates a table (copy, DROP, rename); with foreign keys on, the DROP would cascade
+                # to every child row (bindings, telemetry, events). Off while migrating (it cannot change inside a
+                # transaction), then every reference is checked.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
             _configure(connection=conn)
             with context.begin_transaction():
                 context.run_migrations()
+            if sqlite:
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                conn.commit()
+                if broken:
+                    raise RuntimeError(f"migration left rows referring to missing rows: {broken[:5]}")
     finally:
         engine.dispose()
 

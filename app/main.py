@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from app import web
 from app.api import errors
 from app.api.audit import AuditMiddleware
+from app.api.middleware import RequestGuard
 from app.api.routes import (
     audit,
     auth,
@@ -91,7 +92,8 @@ def create_app() -> FastAPI:
     app = FastAPI(title=get_settings().app_name, version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     log_redaction.install()
-    app.add_middleware(AuditMiddleware)
+    app.add_middleware(AuditMiddleware)  # inside the guard: what the guard refuses never reaches a route
+    app.add_middleware(RequestGuard)  # Host, Origin, body size, JSON body checks (README "Hardening")
     app.include_router(health.router)
     for router in PUBLIC_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

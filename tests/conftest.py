@@ -82,7 +82,13 @@ def database_url(request: pytest.FixtureRequest, database_backend: str, tmp_path
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path / "data", _env_file=None)
+    # "testserver" is the Host header of Starlette's TestClient.
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        allowed_hosts=["localhost", "127.0.0.1", "[::1]", "testserver"],
+        _env_file=None,
+    )
 
 
 @pytest.fixture

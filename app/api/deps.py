@@ -16,8 +16,8 @@ from app.db.models import CommunicationBinding, Component, Connection, Endpoint,
 from app.db.session import get_session_factory
 from app.services.access import PRINCIPAL_KEY, UNRESOLVED
 from app.services.common import get_or_404
+from app.services.limits import SETTINGS_KEY
 from app.services.live_models import RUN_MANAGER_KEY
-from app.services.secrets import SETTINGS_KEY
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -27,7 +27,8 @@ def get_session(settings: SettingsDep, request: Request) -> Iterator[Session]:
     with get_session_factory(settings.database_url)() as session:
         # Services that edit a model tell its running simulations after commit (app/services/live_models.py).
         session.info[RUN_MANAGER_KEY] = getattr(request.app.state, "run_manager", None)
-        # Services reach the key for stored PLC passwords through the request's settings (app/services/secrets.py).
+        # Services reach run limits and the key for stored PLC passwords through the request's settings
+        # (app/services/limits.py, app/services/secrets.py).
         session.info[SETTINGS_KEY] = settings
         # Looking an object up before the request is authenticated is a bug, not an open door (app/api/security.py).
         session.info[PRINCIPAL_KEY] = UNRESOLVED

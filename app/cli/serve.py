@@ -16,6 +16,8 @@ environment (or an optional .env file in the working directory):
   DATA_DIR      where the OPC UA client certificate and key are kept (default ./data), and secret.key
   SECRET_KEY    encrypts stored PLC passwords (default: DATA_DIR/secret.key, created 0600)
   SESSION_HOURS how long a sign-in lasts (default 12)
+  ALLOWED_HOSTS host names clients reach the server by (default localhost,127.0.0.1,[::1] and --host)
+  CORS_ORIGINS  origins allowed to call the API from other sites (default none: CORS off)
 
 Without users the server runs in local single-user mode and only on a loopback address; create the first
 admin with `run.py users create NAME --admin` to listen on the network.
@@ -128,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     from app.core.config import get_settings
     from app.db.migrate import upgrade_to_head
 
+    allow_serve_host(args.host)
     settings = get_settings()
     problem = database_problem(settings.database_url)
     if problem:
@@ -154,5 +157,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("Local single-user mode: no user exists, so no sign-in is asked and the server stays on loopback. "
               "`python run.py users create NAME --admin` ends it.", flush=True)
-    uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload, log_level="info")
+    # On SIGTERM open requests and streams get a few seconds, then the lifespan stops every run and writes it
+    # (README "Hardening": the whole shutdown stays within 10 s).
+    uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload, log_level="info",
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     return 0
+
+
+GRACEFUL_SHUTDOWN_SECONDS = 2
+
+
+def allow_serve_host(host: str) -> None:
+    """Add the --host the server listens on to ALLOWED_HOSTS (a wildcard address names no host)."""
+    import os
+
+    from app.core.config import DEFAULT_ALLOWED_HOSTS, get_settings
+
+    if host in ("0.0.0.0", "::", ""):
+        return
+    name = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    configured = os.environ.get("ALLOWED_HOSTS")
+    hosts = [h.strip() for h in configured.split(",") if h.strip()] if configured else list(DEFAULT_ALLOWED_HOSTS)
+    if name.lower() not in {h.lower() for h in hosts}:
+        os.environ["ALLOWED_HOSTS"] = ",".join([*hosts, name])
+        get_settings.cache_clear()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 class Settings(BaseSettings):
@@ -27,6 +30,28 @@ class Settings(BaseSettings):
     run_switch_interval: float = Field(0.001, ge=0, description="GIL switch interval while runs tick; 0 = keep")
     run_yield_interval: float = Field(0.002, ge=0, description="a fast run gives up the GIL this often; 0 = never")
     run_yield_pause: float = Field(0.0001, ge=0, description="seconds a run sleeps each time it gives up the GIL")
+    # Hardening (README "Hardening"): limits on what one request or one run may cost.
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1, description="largest request body; larger is a 413")
+    max_run_ticks: int = Field(100_000_000, ge=1, description="most ticks one simulation or scenario run may take")
+    max_recorded_values: int = Field(
+        20_000_000, ge=1, description="most values (samples x ports) one run may record"
+    )
+    # Browser-facing checks: the Host header must name this server (no DNS rebinding); cross-site
+    # state-changing requests and WebSocket upgrades are refused; CORS stays off unless origins are listed.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS),
+        description="host names the server answers to (comma-separated in the environment; * = any)",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="origins (scheme://host[:port]) allowed cross-site; empty = CORS off"
+    )
+
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 @lru_cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import TimestampedBase
@@ -92,6 +92,30 @@ class CommunicationBinding(TimestampedBase):
     scale: Mapped[float] = mapped_column(Float, default=1.0)
     offset: Mapped[float] = mapped_column(Float, default=0.0)
 
+class InputDriver(TimestampedBase):
+    """The claim of one input port by its one driver: a connection or a read binding (never both, never two).
+
+    ``UNIQUE(component_id, port)`` makes "an input has at most one driver" a database rule across both
+    tables, so concurrent requests cannot both win; deleting the connection, binding or component deletes
+    the claim (``ON DELETE CASCADE``).
+    """
+
+    __tablename__ = "input_drivers"
+    __table_args__ = (
+        UniqueConstraint("component_id", "port"),
+        CheckConstraint("(connection_id IS NULL) <> (binding_id IS NULL)", name="one_driver_kind"),
+    )
+
+    component_id: Mapped[int] = mapped_column(ForeignKey("components.id", ondelete="CASCADE"), index=True)
+    port: Mapped[str] = mapped_column(String(100))
+    connection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), unique=True
+    )
+    binding_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communication_bindings.id", ondelete="CASCADE"), unique=True
+    )
+
+
 # Simulation runs live in their own module; importing it here registers them on the metadata Alembic compares.
 from app.db.auth import ApiToken, AuditEvent, AuthSession, PlcWriteGrant, ProjectMember, User  # noqa: E402
 from app.db.runs import RunTelemetry, SimulationRun  # noqa: E402
@@ -107,6 +131,7 @@ __all__ = [
     "PlcWriteGrant",
     "ProjectMember",
     "Endpoint",
+    "InputDriver",
     "MachineModel",
     "Project",
     "RunTelemetry",

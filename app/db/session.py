@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import threading
 from pathlib import Path
@@ -42,14 +44,35 @@ def owner_only_file(database_url: str) -> None:
         pass  # a read-only location: SQLite itself will say what is wrong
 
 
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def json_dumps(value: Any) -> str:
+    """JSON for JSON columns: a value that overflowed (NaN, ±Infinity) is stored as null, which every database
+    and JSON reader accepts (PostgreSQL's json type refuses the NaN/Infinity that Python would write)."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False)
+
+
 def make_engine(database_url: str, echo: bool = False) -> Engine:
     """A new engine; SQLite URLs get the pragmas and may be shared across the threadpool."""
     if database_url.startswith("sqlite"):
         owner_only_file(database_url)
-        engine = create_engine(database_url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            database_url, echo=echo, connect_args={"check_same_thread": False}, json_serializer=json_dumps
+        )
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(database_url, echo=echo, pool_pre_ping=True)
+    return create_engine(database_url, echo=echo, pool_pre_ping=True, json_serializer=json_dumps)
 
 
 def get_engine(database_url: str) -> Engine:

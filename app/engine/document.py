@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,8 +118,76 @@ def _binding_dict(b: BindingSpec) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- text
 
 
+MAX_NESTING = 64
+"""Deepest nesting of objects and lists a document (or a JSON request body) may have."""
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases (a small document must not expand) and with a nesting limit."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                problem=f"aliases (*{event.anchor}) are not accepted; write the value out",
+                problem_mark=event.start_mark,
+            )
+        container = self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent)
+        if container:
+            self._depth += 1
+            if self._depth > MAX_NESTING:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested deeper than the limit of {MAX_NESTING} levels",
+                    problem_mark=self.peek_event().start_mark,
+                )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if container:
+                self._depth -= 1
+
+
+def _path(loc: str, key: Any) -> str:
+    return f"{loc}[{key}]" if isinstance(key, int) else f"{loc}.{key}" if loc else str(key)
+
+
+def plain_data_problems(data: Any, loc: str = "", max_depth: int = MAX_NESTING) -> list[dict[str, Any]]:
+    """Located problems of parsed JSON/YAML data: nesting beyond ``max_depth``, NaN or ±Infinity anywhere.
+
+    Iterative, so it cannot hit the recursion limit itself; at most 20 problems are listed.
+    """
+    problems: list[dict[str, Any]] = []
+    stack: list[tuple[Any, str, int]] = [(data, loc, 0)]
+    while stack and len(problems) < 20:
+        value, where, depth = stack.pop()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                problems.append({"loc": where, "message": "must be a finite number (NaN and Infinity are not "
+                                 "accepted)", "type": "finite_number"})
+            continue
+        if isinstance(value, dict):
+            children: Any = value.items()
+        elif isinstance(value, list):
+            children = enumerate(value)
+        else:
+            continue
+        if depth >= max_depth:
+            problems.append({"loc": where, "message": f"nested deeper than the limit of {max_depth} levels",
+                             "type": "too_deep", "limit": max_depth})
+            continue
+        stack.extend((child, _path(where, key), depth + 1) for key, child in reversed(list(children)))
+    return problems
+
+
 def load_document(text: str | bytes, fmt: str | None = None) -> dict[str, Any]:
-    """Parse JSON or YAML text (``fmt`` "json"/"yaml", or guessed) into a dict; DocumentError with the line."""
+    """Parse JSON or YAML text (``fmt`` "json"/"yaml", or guessed) into a dict; DocumentError with the line.
+
+    YAML aliases, nesting deeper than ``MAX_NESTING`` and NaN/Infinity values are refused.
+    """
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     guess = fmt or ("json" if text.lstrip().startswith(("{", "[")) else "yaml")
@@ -126,7 +195,11 @@ def load_document(text: str | bytes, fmt: str | None = None) -> dict[str, Any]:
         if guess == "json":
             data = json.loads(text)
         else:
-            data = yaml.safe_load(text)
+            loader = _LimitedLoader(text)
+            try:
+                data = loader.get_single_data()
+            finally:
+                loader.dispose()  # type: ignore[no-untyped-call]
     except json.JSONDecodeError as exc:
         raise DocumentError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                             [{"loc": f"line {exc.lineno}", "message": exc.msg}]) from None
@@ -135,9 +208,19 @@ def load_document(text: str | bytes, fmt: str | None = None) -> dict[str, Any]:
         where = f"line {mark.line + 1}" if mark is not None else "document"
         msg = getattr(exc, "problem", None) or str(exc)
         raise DocumentError(f"invalid YAML at {where}: {msg}", [{"loc": where, "message": str(msg)}]) from None
+    except RecursionError:
+        msg = f"nested deeper than the limit of {MAX_NESTING} levels"
+        raise DocumentError(f"invalid {guess.upper()}: {msg}", [{"loc": "document", "message": msg,
+                                                                   "limit": MAX_NESTING}]) from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        msg = str(exc)[:200]
+        raise DocumentError(f"invalid {guess.upper()}: {msg}", [{"loc": "document", "message": msg}]) from None
     if not isinstance(data, dict):
         raise DocumentError("the document must be an object (a mapping) at the top level",
                             [{"loc": "", "message": "must be an object"}])
+    problems = plain_data_problems(data)
+    if problems:
+        raise DocumentError(f"invalid document: {problems[0]['loc']}: {problems[0]['message']}", problems)
     return data
 
 
@@ -235,6 +318,8 @@ def parse_document(data: Any) -> ModelDocument:
                     valid=list(cls.input_ports), **hint_details(port_name, cls.input_ports))
                 continue
             problem = input_value_problem(port, value)
+            if problem is None and isinstance(value, float) and not math.isfinite(value):
+                problem = "must be a finite number (NaN and Infinity are not accepted)"
             if problem:
                 bad(f"{loc}.inputs.{port_name}", problem, value=value)
                 continue
@@ -366,11 +451,11 @@ def parse_document(data: Any) -> ModelDocument:
             bad(f"{loc}.data_type", "must be bool, int or float", value=data_type)
             ok = False
         scale, offset = raw.get("scale", 1.0), raw.get("offset", 0.0)
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale == 0:
-            bad(f"{loc}.scale", "must be a non-zero number", value=scale)
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale == 0 or not math.isfinite(scale):
+            bad(f"{loc}.scale", "must be a finite, non-zero number", value=scale)
             ok = False
-        if isinstance(offset, bool) or not isinstance(offset, (int, float)):
-            bad(f"{loc}.offset", "must be a number", value=offset)
+        if isinstance(offset, bool) or not isinstance(offset, (int, float)) or not math.isfinite(offset):
+            bad(f"{loc}.offset", "must be a finite number", value=offset)
             ok = False
         if not ok or target is None:
             continue

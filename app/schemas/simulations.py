@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.engine.clock import MAX_TIME_SCALE, MIN_TIME_SCALE
+from app.engine.hil.server import is_loopback
 
 RunStatus = Literal["pending", "running", "degraded", "completed", "stopped", "failed", "aborted"]
 PortValue = bool | int | float
@@ -25,12 +26,24 @@ class RecordSettings(BaseModel):
 
 
 class OpcUaServerSettings(BaseModel):
-    """Serve the running twin as an OPC UA server on this TCP port (all interfaces: see ``host``)."""
+    """Serve the running twin as an OPC UA server on this TCP port, on a loopback address (see ``host``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     port: int = Field(ge=1, le=65535, description="TCP port of opc.tcp://HOST:PORT")
-    host: str = Field("127.0.0.1", description="interface to listen on; 0.0.0.0 for every interface")
+    host: str = Field(
+        "127.0.0.1",
+        description="interface to listen on: a loopback address (127.0.0.1, ::1, localhost), because the twin "
+        "serves without security and a client write forces an input",
+    )
+
+    @field_validator("host")
+    @classmethod
+    def _loopback_only(cls, value: str) -> str:
+        if not is_loopback(value):
+            raise ValueError("the twin's OPC UA server serves without security, so only a loopback address "
+                             "(127.0.0.1, ::1, localhost) is accepted")
+        return value
 
 
 class SimulationStart(BaseModel):
@@ -129,7 +142,7 @@ class SimulationRead(BaseModel):
 
 class PortReading(BaseModel):
     port: str = Field(examples=["tank.level"])
-    value: PortValue
+    value: PortValue | None = Field(description="null when the value overflowed (NaN or ±Infinity)")
     forced: bool = False
     faulted: bool = Field(False, description="under an active fault (see the run's `faults`)")
 

@@ -12,12 +12,12 @@ from app import engine
 from app.core.errors import UnprocessableError
 from app.db.models import CommunicationBinding, Component, Endpoint, MachineModel
 from app.schemas.resources import BindingCreate, BindingUpdate
-from app.services import access, catalog, live_models
+from app.services import access, catalog, drivers, live_models
 from app.services.common import get_or_404, paginate
 from app.services.drivers import ensure_input_free
 
 
-def _check(session: Session, fields: dict[str, Any], exclude_id: int | None = None) -> None:
+def _check(session: Session, fields: dict[str, Any], exclude_id: int | None = None) -> Component:
     component = get_or_404(session, Component, fields["component_id"], "component_id")
     endpoint = get_or_404(session, Endpoint, fields["endpoint_id"], "endpoint_id")
     model = session.get(MachineModel, component.machine_model_id)
@@ -46,14 +46,25 @@ def _check(session: Session, fields: dict[str, Any], exclude_id: int | None = No
             )
     if direction == "read":
         ensure_input_free(session, component, fields["port"], exclude_binding_id=exclude_id)
+    return component
+
+
+def _claim(session: Session, component: Component, binding: CommunicationBinding) -> None:
+    """Flush the binding and keep its claim on the input in step: a read binding drives its input."""
+    with drivers.claiming(component, binding.port):
+        session.flush()
+    if binding.direction == "read":
+        drivers.claim(session, component, binding.port, binding_id=binding.id)
+    else:
+        drivers.release(session, binding_id=binding.id)
 
 
 def create(session: Session, data: BindingCreate) -> CommunicationBinding:
     fields = data.model_dump()
-    _check(session, fields)
+    component = _check(session, fields)
     binding = CommunicationBinding(**fields)
     session.add(binding)
-    session.flush()
+    _claim(session, component, binding)
     _edited(session, binding.component_id)
     return binding
 
@@ -96,10 +107,10 @@ def update(session: Session, binding: CommunicationBinding, data: BindingUpdate)
         for column in ("component_id", "port", "endpoint_id", "node_id", "direction", "data_type", "scale", "offset")
     }
     fields.update(data.changes())
-    _check(session, fields, exclude_id=binding.id)
+    component = _check(session, fields, exclude_id=binding.id)
     for key, value in fields.items():
         setattr(binding, key, value)
-    session.flush()
+    _claim(session, component, binding)
     _edited(session, binding.component_id)
     return binding
 

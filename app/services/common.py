@@ -29,13 +29,19 @@ _LABELS = {
 }
 
 
+def storable_id(object_id: int) -> bool:
+    """Whether an id fits the database's id columns (64-bit signed, ids start at 1)."""
+    return 1 <= object_id < 2**63
+
+
 def get_or_404(session: Session, model: type[M], object_id: int, field: str | None = None) -> M:
     """The row with this id, or NotFoundError naming what was missing (and the request field, if any).
 
     An object the request's principal may not see is missing too, with the very same error (app/services/access.py);
     one it sees but may not act on with the route's role is a 403.
     """
-    row = session.get(model, object_id)
+    # An id no database column can hold (>= 2**63, < 1) does not exist; never ask the database about it.
+    row = session.get(model, object_id) if storable_id(object_id) else None
     if row is None or not access.check(session, row):
         label = _LABELS.get(model.__tablename__, model.__tablename__)
         details = [{"loc": field, "id": object_id}] if field else [{"id": object_id}]

@@ -11,7 +11,7 @@ from app import engine
 from app.core.errors import UnprocessableError
 from app.db.models import Component, Connection, MachineModel
 from app.schemas.resources import ConnectionCreate, ConnectionUpdate
-from app.services import access, catalog, live_models
+from app.services import access, catalog, drivers, live_models
 from app.services.common import get_or_404, paginate
 from app.services.drivers import ensure_input_free
 
@@ -48,12 +48,14 @@ def _checked(
 
 
 def create(session: Session, data: ConnectionCreate) -> Connection:
-    source, _ = _checked(
+    source, target = _checked(
         session, data.source_component_id, data.source_port, data.target_component_id, data.target_port
     )
     connection = Connection(machine_model_id=source.machine_model_id, **data.model_dump())
     session.add(connection)
-    session.flush()
+    with drivers.claiming(target, data.target_port):
+        session.flush()
+    drivers.claim(session, target, data.target_port, connection_id=connection.id)
     live_models.model_edited(session, connection.machine_model_id)
     return connection
 
@@ -81,7 +83,7 @@ def update(session: Session, connection: Connection, data: ConnectionUpdate) -> 
         "target_port": connection.target_port,
         **data.changes(),
     }
-    source, _ = _checked(
+    source, target = _checked(
         session,
         merged["source_component_id"],
         merged["source_port"],
@@ -89,10 +91,14 @@ def update(session: Session, connection: Connection, data: ConnectionUpdate) -> 
         merged["target_port"],
         exclude_id=connection.id,
     )
+    moved = (connection.target_component_id, connection.target_port) != (target.id, merged["target_port"])
     for key, value in merged.items():
         setattr(connection, key, value)
     connection.machine_model_id = source.machine_model_id
-    session.flush()
+    with drivers.claiming(target, merged["target_port"]):
+        session.flush()
+    if moved:
+        drivers.claim(session, target, merged["target_port"], connection_id=connection.id)
     live_models.model_edited(session, connection.machine_model_id)
     return connection
 

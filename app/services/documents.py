@@ -15,7 +15,7 @@ from app.core.errors import UnprocessableError
 from app.db.base import utcnow
 from app.db.models import CommunicationBinding, Component, Connection, Endpoint, MachineModel, Project
 from app.engine._exceptions import DocumentError, ModelError
-from app.services import machine_models
+from app.services import drivers, machine_models
 from app.services.rules import check_node_id, check_scale, check_url
 
 SCHEMA_VERSION = 1
@@ -260,5 +260,6 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
                 }
             )
         session.execute(insert(CommunicationBinding), rows)
+    drivers.claim_model_inputs(session, model.id)
     session.flush()
     return model

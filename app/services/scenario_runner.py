@@ -1,8 +1,9 @@
 """The scenario runner: each scenario run is judged in its own daemon thread, its row written at start and end.
 
-One runner per application. ``run_scenario`` is a pure engine call (no stop hook), so a run always goes to
-its end; at shutdown the runner waits briefly and marks runs still going ``aborted`` (their late final write
-is then ignored), and at start-up it marks runs a previous process left active ``aborted``.
+One runner per application. Each run has a cancel event that ``run_scenario`` checks at tick boundaries:
+``stop(run_id)`` (the stop route, deleting the scenario) and shutdown set it, and the run ends ``aborted``
+with the time it reached. At shutdown the runner waits briefly and marks runs still going ``aborted``
+(their late final write is then ignored); at start-up it marks runs a previous process left active ``aborted``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.engine.scenarios import Scenario, run_scenario
 logger = logging.getLogger(__name__)
 
 ABORTED_MESSAGE = "the server stopped while the scenario was running"
+STOPPED_MESSAGE = "stopped by request"
 
 
 class ScenarioRunner:
@@ -36,6 +38,7 @@ class ScenarioRunner:
         self.yield_interval = yield_interval
         self.yield_pause = yield_pause
         self._threads: dict[int, threading.Thread] = {}
+        self._cancels: dict[int, threading.Event] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
@@ -62,7 +65,21 @@ class ScenarioRunner:
         )
         with self._lock:
             self._threads[run_id] = thread
+            self._cancels.setdefault(run_id, threading.Event())
         thread.start()
+
+    def stop(self, run_id: int, wait: float = 0.0) -> bool:
+        """Ask a run to stop at its next tick boundary and wait up to ``wait`` seconds for it to end.
+
+        Returns whether the run was still going in this process (a stop before its thread starts is kept).
+        """
+        with self._lock:
+            self._cancels.setdefault(run_id, threading.Event()).set()
+            thread = self._threads.get(run_id)
+        if thread is None:
+            return False
+        thread.join(wait)
+        return True
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Ask running scenarios to stop, wait up to ``timeout``, then mark the rest aborted."""
@@ -70,6 +87,8 @@ class ScenarioRunner:
         deadline = time.monotonic() + timeout
         with self._lock:
             threads = dict(self._threads)
+            for event in self._cancels.values():
+                event.set()
         for thread in threads.values():
             thread.join(max(0.0, deadline - time.monotonic()))
         left = [run_id for run_id, thread in threads.items() if thread.is_alive()]
@@ -80,8 +99,8 @@ class ScenarioRunner:
                 logger.exception("could not mark scenario runs %s aborted", left)
 
     def _tick_hook(self) -> Callable[[Simulator], None]:
-        """Share the GIL with request threads like simulation runs do, and stop when the server stops."""
-        interval, pause, stopping = self.yield_interval, self.yield_pause, self._stopping
+        """Share the GIL with request threads like simulation runs do."""
+        interval, pause = self.yield_interval, self.yield_pause
         next_yield = time.perf_counter() + interval
 
         def hook(sim: Simulator) -> None:
@@ -89,8 +108,6 @@ class ScenarioRunner:
             if interval and time.perf_counter() >= next_yield:
                 time.sleep(pause)
                 next_yield = time.perf_counter() + interval
-                if stopping.is_set():
-                    sim.stop_requested = True
 
         return hook
 
@@ -106,19 +123,23 @@ class ScenarioRunner:
     def _run(self, run_id: int, scenario: Scenario, model_doc: ModelDocument) -> None:
         t0 = time.perf_counter()
         final: dict[str, Any]
+        with self._lock:
+            cancel = self._cancels.setdefault(run_id, threading.Event())
         try:
             self._write(run_id, {"status": "running", "started_at": utcnow()})
-            result = run_scenario(scenario, model_doc, tick_hook=self._tick_hook())
-            data = result.to_dict(series=False)
-            series = zlib.compress(json.dumps(result.series).encode(), 6)
-            final = {
-                "result": data,
-                "series": series,
-                "wall_time": result.wall_time,
-                "status": "failed" if result.status == "error" else "completed",
-                "verdict": None if result.status == "error" else result.status,
-                "error": result.error,
-            }
+            result = run_scenario(scenario, model_doc, tick_hook=self._tick_hook(), cancel=cancel)
+            if result.status == "stopped":
+                reason = ABORTED_MESSAGE if self._stopping.is_set() else STOPPED_MESSAGE
+                final = {"status": "aborted", "wall_time": result.wall_time, "error": f"{reason}: {result.error}"}
+            else:
+                final = {
+                    "result": result.to_dict(series=False),
+                    "series": zlib.compress(json.dumps(result.series).encode(), 6),
+                    "wall_time": result.wall_time,
+                    "status": "failed" if result.status == "error" else "completed",
+                    "verdict": None if result.status == "error" else result.status,
+                    "error": result.error,
+                }
         except Exception as exc:  # never let a run thread die without recording why
             logger.exception("scenario run %s failed", run_id)
             final = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
@@ -130,3 +151,4 @@ class ScenarioRunner:
         finally:
             with self._lock:
                 self._threads.pop(run_id, None)
+                self._cancels.pop(run_id, None)

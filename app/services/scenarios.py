@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from app import engine
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
+from app.db.base import utcnow
 from app.db.models import MachineModel, Project
-from app.db.scenarios import Scenario, ScenarioRun
+from app.db.scenarios import ACTIVE_SCENARIO_STATUSES, Scenario, ScenarioRun
 from app.engine._exceptions import DocumentError
 from app.engine.scenarios import (
     AssertionResult,
@@ -28,11 +30,14 @@ from app.engine.scenarios import (
     html_report,
     junit_xml,
     parse_scenario,
+    recorded_ports,
 )
 from app.engine.scenarios import Scenario as ParsedScenario
-from app.services import access, documents
+from app.services import access, documents, limits
 from app.services.common import get_or_404, paginate
-from app.services.scenario_runner import ScenarioRunner
+from app.services.scenario_runner import STOPPED_MESSAGE, ScenarioRunner
+
+STOP_WAIT_SECONDS = 2.0
 
 __all__ = [
     "create",
@@ -170,10 +175,15 @@ def list_(
     return paginate(session, stmt, limit, offset)
 
 
-def delete(session: Session, row: Scenario) -> None:
-    """Delete the scenario; its runs stay (their scenario_id becomes null)."""
+def delete(session: Session, row: Scenario, runner: ScenarioRunner | None = None) -> None:
+    """Delete the scenario and stop its active runs; its runs stay (their scenario_id becomes null)."""
+    active = list(session.scalars(select(ScenarioRun.id).where(
+        ScenarioRun.scenario_id == row.id, ScenarioRun.status.in_(ACTIVE_SCENARIO_STATUSES))))
     session.delete(row)
     session.flush()
+    if runner is not None and active:
+        # Once the delete is committed: a rolled-back delete leaves its runs going.
+        event.listen(session, "after_commit", lambda _s: [runner.stop(run_id) for run_id in active], once=True)
 
 
 # ------------------------------------------------------------------------------------------- runs
@@ -196,6 +206,12 @@ def start_run(session: Session, runner: ScenarioRunner, row: Scenario) -> Scenar
             [{"loc": "model_id", **p} for p in problems],
             code="invalid_model",
         )
+    dt = scenario.dt or model_doc.dt
+    ticks = limits.run_ticks(scenario.duration, dt)
+    limits.check_run_size(
+        session, ticks=ticks, values=ticks * len(recorded_ports(scenario, model_doc)), what="the scenario run",
+        loc={"ticks": "run.duration", "values": "assertions"},
+    )
     run = ScenarioRun(
         scenario_id=row.id,
         machine_model_id=model.id,
@@ -216,6 +232,25 @@ def start_run(session: Session, runner: ScenarioRunner, row: Scenario) -> Scenar
     run_id = run.id
     # The thread writes to this row from its own session: start it only once the row is committed.
     event.listen(session, "after_commit", lambda _s: runner.launch(run_id, scenario, model_doc), once=True)
+    return run
+
+
+def stop_run(session: Session, runner: ScenarioRunner, run: ScenarioRun) -> ScenarioRun:
+    """Stop an active run at its next tick boundary; it ends ``aborted`` with the time it reached. 409 if it ended."""
+    if run.status not in ACTIVE_SCENARIO_STATUSES:
+        raise ConflictError(
+            f"scenario run {run.id} is not active: it is {run.status}",
+            [{"id": run.id, "status": run.status}],
+            code="run_not_active",
+        )
+    if not runner.stop(run.id, wait=STOP_WAIT_SECONDS):
+        # Not going in this process (its thread already ended or never started): mark it here.
+        session.execute(
+            sql_update(ScenarioRun)
+            .where(ScenarioRun.id == run.id, ScenarioRun.status.in_(ACTIVE_SCENARIO_STATUSES))
+            .values(status="aborted", error=STOPPED_MESSAGE, finished_at=utcnow())
+        )
+    session.refresh(run)
     return run
 
 

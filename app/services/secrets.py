@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.core.errors import ConflictError
+from app.services.limits import SETTINGS_KEY  # the request's settings in session.info: services reach the key
 
 PREFIX = "fernet:"
-SETTINGS_KEY = "settings"  # session.info key: the request's settings, so services can reach the key
 KEY_FILE = "secret.key"
 
 _ciphers: dict[tuple[str | None, str], Fernet] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from app.db.models import Endpoint, MachineModel
 from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
 from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
-from app.services import access, documents, plc_write, secrets, simulation_faults
+from app.services import access, documents, limits, plc_write, secrets, simulation_faults
 from app.services.common import engine_errors, get_or_404, paginate
 from app.services.run_events import stored_events
 from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
@@ -107,6 +108,10 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
     if data.record is not None:
         with engine_errors("record"):
             sim.set_recording(data.record.ports, data.record.every)
+    if data.duration is not None:  # an open-ended run is bounded by its recording cap and the stop request
+        ticks = limits.run_ticks(data.duration, sim.dt)
+        recorded = len(sim.recording.ports) * math.ceil(ticks / sim.recording.every) if sim.recording else 0
+        limits.check_run_size(session, ticks=ticks, values=recorded, what="the run", loc={})
     link, failure = None, None
     if data.mode == "hil":
         plc_write.check_start(session, model.project_id, document)
@@ -365,14 +370,22 @@ def telemetry(session: Session, run: SimulationRun, manager: RunManager) -> dict
 
 def telemetry_csv(data: dict[str, Any]) -> str:
     """Telemetry as CSV: a ``time`` column, then one column per ``component.port``, one row per sample;
-    booleans as 1/0, like the CLI's telemetry.csv."""
+    booleans as 1/0, like the CLI's telemetry.csv; a value that overflowed (NaN, ±Infinity) is an empty cell."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["time", *data["ports"]])
     columns = [data["series"][port] for port in data["ports"]]
     for i, t in enumerate(data["times"]):
-        writer.writerow([t, *(int(v) if isinstance(v := column[i], bool) else v for column in columns)])
+        writer.writerow([t, *(_csv_cell(column[i]) for column in columns)])
     return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
 
 
 __all__ = [

@@ -99,3 +99,20 @@ def test_unreachable_postgres_server_says_so(monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     err = _serve_with_database("postgresql+psycopg://app:s3cret@127.0.0.1:1/twin", monkeypatch, capsys)
     assert "postgresql+psycopg://app:***@127.0.0.1:1/twin: cannot connect:" in err and "s3cret" not in err
+
+
+def test_serve_adds_its_host_to_the_allowed_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.cli.serve import allow_serve_host
+    from app.core.config import get_settings
+
+    monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+    try:
+        allow_serve_host("192.168.10.5")
+        assert get_settings().allowed_hosts == ["localhost", "127.0.0.1", "[::1]", "192.168.10.5"]
+        allow_serve_host("fd00::5")
+        assert get_settings().allowed_hosts[-1] == "[fd00::5]"
+        allow_serve_host("0.0.0.0")  # every interface: the operator names the hosts in ALLOWED_HOSTS
+        assert "0.0.0.0" not in get_settings().allowed_hosts
+    finally:
+        monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+        get_settings.cache_clear()

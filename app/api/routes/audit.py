@@ -36,7 +36,9 @@ def list_audit(
     session: SessionDep,
     principal: PrincipalDep,
     page: PageDep,
-    project_id: Annotated[int | None, Query(description="only entries of this project")] = None,
+    project_id: Annotated[
+        int | None, Query(ge=1, lt=2**63, description="only entries of this project (also a deleted one's)")
+    ] = None,
     user: Annotated[str | None, Query(description="only entries of this username")] = None,
     action: Annotated[str | None, Query(description="only this action (the route name, e.g. `force_port`)")] = None,
     since: Annotated[datetime | None, Query(description="entries at or after this time (ISO 8601)")] = None,

@@ -62,6 +62,7 @@ ScenarioForObserver = Annotated[Scenario, Depends(access_to(load_scenario, OBSER
 ScenarioForOperator = Annotated[Scenario, Depends(access_to(load_scenario, OPERATOR))]
 ScenarioForEngineer = Annotated[Scenario, Depends(access_to(load_scenario, ENGINEER))]
 ScenarioRunForObserver = Annotated[ScenarioRun, Depends(access_to(load_scenario_run, OBSERVER))]
+ScenarioRunForOperator = Annotated[ScenarioRun, Depends(access_to(load_scenario_run, OPERATOR))]
 
 
 @router.post(
@@ -112,10 +113,12 @@ def replace_scenario(
     return ScenarioRead.model_validate(service.update(session, scenario, body, machine_model_id))
 
 
-@router.delete("/{scenario_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404))
-def delete_scenario(scenario: ScenarioForEngineer, session: SessionDep) -> Response:
-    """Delete a scenario; its past runs and their reports stay readable."""
-    service.delete(session, scenario)
+@router.delete(
+    "/{scenario_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404)
+)
+def delete_scenario(scenario: ScenarioForEngineer, session: SessionDep, runner: ScenarioRunnerDep) -> Response:
+    """Delete a scenario and stop its active runs; its past runs and their reports stay readable."""
+    service.delete(session, scenario, runner)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -131,7 +134,8 @@ def run_scenario(
     longer fits, or if the model cannot run). `GET /api/v1/scenario-runs/{id}` gives the status, and once
     `completed` the verdict (`passed`/`failed`) with every assertion's expected and actual values and the
     time it failed. A run that hits a simulation error ends `failed` with `error`. Mode `hil` is not
-    supported over the API yet (422).
+    supported over the API yet (422). A run that would take more ticks or record more values than the
+    server allows (settings `MAX_RUN_TICKS`, `MAX_RECORDED_VALUES`) is refused with a 422 naming the numbers.
     """
     run = service.start_run(session, runner, scenario)
     response.headers["Location"] = f"/api/v1/scenario-runs/{run.id}"
@@ -158,6 +162,16 @@ def get_scenario_run(run: ScenarioRunForObserver) -> ScenarioRunRead:
     values then; `fault_periods` say when each fault was active.
     """
     return ScenarioRunRead.model_validate(service.read_run(run))
+
+
+@runs_router.post("/{run_id}/stop", responses=error_responses(403, 404, 409))
+def stop_scenario_run(run: ScenarioRunForOperator, session: SessionDep, runner: ScenarioRunnerDep) -> ScenarioRunRead:
+    """Stop a pending or running scenario run at its next tick boundary.
+
+    The run ends `aborted`, its `error` says the simulated time it reached; it has no verdict (a partial
+    recording cannot judge the assertions). A run that has already ended is a 409 `run_not_active`.
+    """
+    return ScenarioRunRead.model_validate(service.read_run(service.stop_run(session, runner, run)))
 
 
 @runs_router.get(

@@ -17,7 +17,7 @@ from app.db.models import Project
 from app.schemas.auth import TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
 from app.schemas.common import Page
 from app.services import access, auth
-from app.services.common import get_or_404, paginate
+from app.services.common import get_or_404, paginate, storable_id
 
 router = APIRouter(prefix="/users", tags=["users and tokens"])
 tokens_router = APIRouter(prefix="/tokens", tags=["users and tokens"])
@@ -34,7 +34,7 @@ PlatformAdmin = Annotated[access.Principal, Depends(platform_admin)]
 
 
 def _user(session: Any, user_id: int) -> User:
-    user = session.get(User, user_id)
+    user = session.get(User, user_id) if storable_id(user_id) else None
     if user is None:
         raise NotFoundError(f"user {user_id} not found", [{"id": user_id}])
     return user
@@ -80,8 +80,8 @@ def token_read(row: ApiToken, now: datetime | None = None) -> dict[str, Any]:
 
 
 def _own_token(session: Any, principal: access.Principal, token_id: int) -> ApiToken:
-    row = session.get(ApiToken, token_id)
-    if row is None or row.user_id != principal.user_id:
+    row = session.get(ApiToken, token_id) if storable_id(token_id) else None
+    if row is None or principal.user_id is None or row.user_id != principal.user_id:
         raise NotFoundError(f"token {token_id} not found", [{"id": token_id}])
     return row
 
@@ -122,7 +122,7 @@ def create_token(data: TokenCreate, session: SessionDep, principal: UserPrincipa
 
 
 @tokens_router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404))
-def revoke_token(token_id: int, session: SessionDep, principal: UserPrincipal) -> Response:
+def revoke_token(token_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     """Revoke one of your tokens: it stops working at once (it stays listed as `revoked`)."""
     auth.revoke_token(session, _own_token(session, principal, token_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

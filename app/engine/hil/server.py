@@ -18,6 +18,12 @@ empty NotificationMessage instead of BadMessageNotAvailable (``SubscriptionServi
 ``InternalSubscription.republish``), and an asyncua 2.1 client restoring a transferred subscription after a frozen or
 dropped connection loops on Republish until it sees that status. ``TwinServer`` answers it properly.
 
+Reach: an unsecured server may only listen on a loopback address (127.0.0.0/8, ::1, localhost): anyone who reaches
+the port could force the twin's inputs. Until the twin serves a signing/encrypting policy with user accounts,
+``TwinServer`` refuses any other host with ``TwinServerError``. Each served model has its own application URI
+(``urn:dtwin:twin:<machine>:<model>:<port>``) and application name, not asyncua's defaults, so clients and
+certificate stores can tell twins apart.
+
 Security: the twin serves SecurityPolicy None with anonymous sessions only. asyncua offers user-name and certificate
 logins by default and warns at every start that, without a signing/encrypting policy, a certificate cannot be
 verified and a password would travel in plain text; neither applies once those logins are not offered. A port that
@@ -27,17 +33,20 @@ cannot be bound is reported as ``TwinServerError``; asyncua's own traceback for 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
+from urllib.parse import quote
 
 from asyncua import Server, ua
 from asyncua.common.utils import ServiceError
 from asyncua.crypto.permission_rules import User, UserRole
 
-__all__ = ["TWIN_NAMESPACE_URI", "PortDescriptor", "TwinServer", "TwinServerError"]
+__all__ = ["TWIN_NAMESPACE_URI", "PortDescriptor", "TwinServer", "TwinServerError", "is_loopback"]
 
 _logger = logging.getLogger(__name__)
 
@@ -50,6 +59,16 @@ def _not_start_failure(record: logging.LogRecord) -> bool:
 logging.getLogger("asyncua.server.server").addFilter(_not_start_failure)
 
 TWIN_NAMESPACE_URI = "urn:dtwin:twin"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address or ``localhost`` (so only this machine can connect)."""
+    if host.strip("[]").lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 _VARIANT_TYPES = {"bool": ua.VariantType.Boolean, "int": ua.VariantType.Int32, "float": ua.VariantType.Double}
 _DATA_TYPES = {
@@ -137,6 +156,9 @@ class TwinServer:
         self.on_input_write = on_input_write
         self.publish_interval = publish_interval
         self.url = f"opc.tcp://{host}:{port}"
+        machine, model = quote(socket.gethostname(), safe=""), quote(model_name, safe="")
+        self.application_uri = f"urn:dtwin:twin:{machine}:{model}:{port}"
+        self.application_name = f"dtwin twin {model_name} ({port})"
         self.namespace_index: int | None = None
         self._vtypes = [_VARIANT_TYPES[d.data_type] for d in self.ports]
         self._kinds = [d.data_type for d in self.ports]
@@ -166,6 +188,12 @@ class TwinServer:
         """Start serving; returns once the endpoint accepts connections, raises ``TwinServerError`` otherwise."""
         if self._thread is not None:
             raise TwinServerError("twin OPC UA server already started")
+        if not is_loopback(self.host):
+            raise TwinServerError(
+                f"the twin OPC UA server serves without security, so it listens on a loopback address only "
+                f"(127.0.0.1, ::1, localhost), not {self.host!r}: anyone reaching the port could force the twin's "
+                "inputs"
+            )
         self._thread = threading.Thread(target=self._run, name=f"twin-opcua-{self.port}", daemon=True)
         self._thread.start()
         if not self._started.wait(timeout):
@@ -223,7 +251,9 @@ class TwinServer:
         server = Server(user_manager=_AlwaysUser())
         await server.init()
         server.set_endpoint(self.url)
-        server.set_server_name(f"dtwin twin {self.model_name}")
+        server.set_server_name(self.application_name)
+        server.product_uri = "urn:dtwin:twin"
+        await server.set_application_uri(self.application_uri)
         server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
         server.set_identity_tokens([ua.AnonymousIdentityToken])  # no logins over an unsigned channel
         server.iserver.allow_remote_admin = False

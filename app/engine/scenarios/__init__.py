@@ -19,7 +19,7 @@ from ._errors import ExpressionError, ScenarioError
 from ._expr import Expression, parse_expression
 from ._faults import ActiveFault, FaultPeriod, fault_periods
 from ._report import html_report, junit_xml, telemetry_csv
-from ._runner import AssertionResult, ScenarioResult, run_scenario
+from ._runner import AssertionResult, ScenarioResult, recorded_ports, run_scenario
 from ._trace import RecordingIO, Trace, TraceReplayIO, read_trace, trace_from_text, trace_to_text, write_trace
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "parse_expression",
     "parse_scenario",
     "read_trace",
+    "recorded_ports",
     "run_scenario",
     "scenario_json_schema",
     "telemetry_csv",

@@ -14,6 +14,10 @@ Grammar (lowest precedence first)::
                 | ("rising" | "falling" | "abs") "(" expr ")"
     PORT       := component "." port          e.g. tank.level, line-1.current (write 'a.x - b.y' with spaces)
 
+An expression has at most ``MAX_TOKENS`` tokens (numbers, ports, operators, parentheses) and nests at most
+``MAX_DEPTH`` levels (parentheses, function calls, ``not`` and unary minus), so neither parsing nor evaluation
+can run out of stack or take long per sample.
+
 Expressions are evaluated over whole recorded series (one value per tick), so ``rising(x)`` is true at
 the tick where ``x`` turns truthy (never at the first tick). Division by zero gives ±inf (0/0 gives nan),
 like IEEE floats, instead of stopping the run.
@@ -28,7 +32,10 @@ from typing import Any, Mapping, Sequence
 
 from ._errors import ExpressionError
 
-__all__ = ["Expression", "Node", "parse_expression"]
+__all__ = ["MAX_DEPTH", "MAX_TOKENS", "Expression", "Node", "parse_expression"]
+
+MAX_TOKENS = 256
+MAX_DEPTH = 32
 
 _TOKEN = re.compile(
     r"""
@@ -71,6 +78,9 @@ def tokenize(source: str) -> list[Token]:
             raise ExpressionError(f"unexpected character {source[pos]!r}", source, pos)
         kind = m.lastgroup or ""
         if kind != "space":
+            if len(tokens) == MAX_TOKENS:
+                raise ExpressionError(f"longer than the limit of {MAX_TOKENS} tokens (numbers, ports, operators "
+                                      "and parentheses); split it into several assertions", source, pos)
             tokens.append(Token(kind, m.group(), pos))
         pos = m.end()
     tokens.append(Token("end", "", len(source)))
@@ -82,6 +92,13 @@ class _Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.i = 0
+        self.depth = 0
+
+    def nested(self, token: Token) -> None:
+        """Enter one more level (a parenthesis, call, ``not`` or unary minus); refuse beyond ``MAX_DEPTH``."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"nested deeper than the limit of {MAX_DEPTH} levels", self.source, token.pos)
 
     @property
     def tok(self) -> Token:
@@ -124,8 +141,11 @@ class _Parser:
         return node
 
     def not_expr(self) -> Node:
-        if self.accept("not"):
-            return Node("unary", "not", (self.not_expr(),))
+        if (tok := self.accept("not")) is not None:
+            self.nested(tok)
+            node = Node("unary", "not", (self.not_expr(),))
+            self.depth -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -151,8 +171,11 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
-        if self.accept("-"):
-            return Node("unary", "-", (self.unary(),))
+        if (tok := self.accept("-")) is not None:
+            self.nested(tok)
+            node = Node("unary", "-", (self.unary(),))
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
@@ -172,8 +195,10 @@ class _Parser:
                 self.i += 1
                 if self.accept("(") is None:
                     raise self.error(f"expected '(' after {tok.text}")
+                self.nested(tok)
                 arg = self.or_expr()
                 self.expect(")")
+                self.depth -= 1
                 return Node("call", tok.text, (arg,))
             if tok.text in KEYWORDS:
                 raise self.error("expected a value")
@@ -181,8 +206,10 @@ class _Parser:
                 f"unknown name {tok.text!r}: a port is written 'component.port'; functions are "
                 f"{', '.join(FUNCTIONS)}; constants are true, false and numbers", self.source, tok.pos)
         if self.accept("("):
+            self.nested(tok)
             node = self.or_expr()
             self.expect(")")
+            self.depth -= 1
             return node
         raise self.error("expected a number, true, false, a port 'component.port', a function or '('")
 

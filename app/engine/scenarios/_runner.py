@@ -9,6 +9,7 @@ so the end time itself is observed. Stimuli and faults apply at tick boundaries,
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any, Callable
@@ -63,7 +64,7 @@ class ScenarioResult:
 
     name: str
     passed: bool
-    status: str  # passed | failed | error
+    status: str  # passed | failed | error | stopped
     seed: int
     dt: float
     duration: float
@@ -117,11 +118,14 @@ def run_scenario(
     io: PortIO | None = None,
     replay: Trace | None = None,
     tick_hook: Callable[[Simulator], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> ScenarioResult:
     """Run a scenario on a model and judge every assertion; ScenarioError if it does not fit the model.
 
-    ``tick_hook(sim)`` runs after every tick (a host uses it to share the GIL or to stop the run early by
-    setting ``sim.stop_requested``); it must not change values.
+    ``tick_hook(sim)`` runs after every tick (a host uses it to share the GIL); it must not change values.
+    Setting ``cancel`` (from any thread) stops the run at the next tick boundary, as does a tick hook setting
+    ``sim.stop_requested``: the result then has status ``stopped`` and no verdicts (a partial recording
+    cannot judge the assertions).
     """
     problems = check_scenario(scenario, model_doc)
     if problems:
@@ -137,21 +141,17 @@ def run_scenario(
         raise RunError("mode hil needs a PortIO connected to the PLC (the HIL adapter); run it with the adapter, "
                        "or replay a recorded trace in sim mode")
     recorder = RecordingIO(io, dt) if io is not None and reads else None
-    wanted: list[str] = []
-    for a in scenario.assertions:
-        wanted.extend(p for p in a.ports() if p not in wanted)
-    for s in scenario.stimuli:
-        if s.action in ("set", "force") and s.target not in wanted:
-            wanted.append(s.target)
-    for f in scenario.faults:
-        port = f.target if "." in f.target else f"{f.target}.current" if f.type == "motor_failure" else None
-        if port is not None and port not in wanted:
-            wanted.append(port)
-    wanted.extend(p for p in reads if p not in wanted)
+    wanted = recorded_ports(scenario, model_doc)
 
     sim = Simulator(model_doc, dt=dt, seed=scenario.seed, io=recorder or io, record=wanted)
     if tick_hook is not None:
         sim.add_tick_hook(tick_hook)
+    if cancel is not None:
+        def stop_when_cancelled(s: Simulator) -> None:
+            if cancel.is_set():
+                s.stop_requested = True
+
+        sim.add_tick_hook(stop_when_cancelled)
     faults = [ActiveFault(f, sim) for f in scenario.faults]
     periods = [p for f in scenario.faults for p in fault_periods(f, scenario.seed, dt, last)]
     events = _timeline(scenario, sim, faults, periods, dt)
@@ -162,14 +162,22 @@ def run_scenario(
     sim.open_io()
     try:
         for tick, group in _grouped(events, last):
+            if (cancel is not None and cancel.is_set()) or sim.stop_requested:
+                break
             _advance(sim, tick, clock, faults)
+            if sim.stop_requested:
+                break
             for event in group:
                 event.action()
-        _advance(sim, last + 1, clock, faults)
+        if not ((cancel is not None and cancel.is_set()) or sim.stop_requested):
+            _advance(sim, last + 1, clock, faults)
     except SimulationError as exc:
         error = exc.message
     finally:
         sim.close_io()
+    stopped = error is None and ((cancel is not None and cancel.is_set()) or sim.stop_requested)
+    if stopped:
+        error = f"stopped at t = {sim.tick * dt:g} s of {scenario.duration:g} s, before the assertions were judged"
 
     rec = sim.recording
     assert rec is not None
@@ -179,7 +187,7 @@ def run_scenario(
     trace = None
     if reads:
         trace = recorder.trace if recorder is not None else _trace_from_recording(model_doc, columns, times, reads)
-    status = "error" if error else "passed" if all(r.passed for r in results) else "failed"
+    status = "stopped" if stopped else "error" if error else "passed" if all(r.passed for r in results) else "failed"
     return ScenarioResult(
         name=scenario.name, passed=status == "passed", status=status, seed=scenario.seed, dt=dt,
         duration=scenario.duration, ticks=len(times), model=model_doc.name, model_digest=model_doc.digest(),
@@ -189,6 +197,23 @@ def run_scenario(
                         "end": p.end_tick * dt} for p in sorted(periods, key=lambda p: (p.start_tick, p.fault))],
         series={"time": times, "ports": columns, "units": _units(model_doc, list(columns))}, trace=trace,
     )
+
+
+def recorded_ports(scenario: Scenario, model_doc: ModelDocument) -> list[str]:
+    """The ports a run of ``scenario`` records at every tick: what assertions, stimuli and faults read, and
+    the PLC reads (so a host can bound a run's recording before it starts: ticks x these ports)."""
+    wanted: list[str] = []
+    for a in scenario.assertions:
+        wanted.extend(p for p in a.ports() if p not in wanted)
+    for s in scenario.stimuli:
+        if s.action in ("set", "force") and s.target not in wanted:
+            wanted.append(s.target)
+    for f in scenario.faults:
+        port = f.target if "." in f.target else f"{f.target}.current" if f.type == "motor_failure" else None
+        if port is not None and port not in wanted:
+            wanted.append(port)
+    wanted.extend(b.port for b in model_doc.bindings if b.direction == "read" and b.port not in wanted)
+    return wanted
 
 
 def _units(model_doc: ModelDocument, ports: list[str]) -> dict[str, str]:

@@ -1247,7 +1247,7 @@ export type ModelEdits = {
 /**
  * OpcUaServerSettings
  *
- * Serve the running twin as an OPC UA server on this TCP port (all interfaces: see ``host``).
+ * Serve the running twin as an OPC UA server on this TCP port, on a loopback address (see ``host``).
  */
 export type OpcUaServerSettings = {
     /**
@@ -1259,7 +1259,7 @@ export type OpcUaServerSettings = {
     /**
      * Host
      *
-     * interface to listen on; 0.0.0.0 for every interface
+     * interface to listen on: a loopback address (127.0.0.1, ::1, localhost), because the twin serves without security and a client write forces an input
      */
     host?: string;
 };
@@ -1568,8 +1568,10 @@ export type PortReading = {
     port: string;
     /**
      * Value
+     *
+     * null when the value overflowed (NaN or ±Infinity)
      */
-    value: boolean | number | number;
+    value: boolean | number | number | null;
     /**
      * Forced
      */
@@ -2567,7 +2569,7 @@ export type ChangePasswordErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -2642,7 +2644,7 @@ export type CreateProjectErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -2684,7 +2686,7 @@ export type DeleteProjectErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -2764,7 +2766,7 @@ export type UpdateProjectErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -2857,7 +2859,7 @@ export type CreateMachineModelErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -2913,7 +2915,7 @@ export type ImportMachineModelErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -2959,7 +2961,7 @@ export type DeleteMachineModelErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3039,7 +3041,7 @@ export type UpdateMachineModelErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3225,7 +3227,7 @@ export type CreateComponentErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3271,7 +3273,7 @@ export type DeleteComponentErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3351,7 +3353,7 @@ export type UpdateComponentErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3450,7 +3452,7 @@ export type CreateConnectionErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3496,7 +3498,7 @@ export type DeleteConnectionErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3576,7 +3578,7 @@ export type UpdateConnectionErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3669,7 +3671,7 @@ export type CreateEndpointErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3715,7 +3717,7 @@ export type DeleteEndpointErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3795,7 +3797,7 @@ export type UpdateEndpointErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3841,7 +3843,7 @@ export type TestEndpointErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3890,7 +3892,7 @@ export type BrowseEndpointErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -3999,7 +4001,7 @@ export type CreateBindingErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4045,7 +4047,7 @@ export type DeleteBindingErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4125,7 +4127,7 @@ export type UpdateBindingErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4295,7 +4297,7 @@ export type StartSimulationErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4475,7 +4477,7 @@ export type UpdateSimulationErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4568,7 +4570,7 @@ export type StopSimulationErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4692,7 +4694,7 @@ export type ForcePortErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4746,7 +4748,7 @@ export type ReleasePortErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4792,7 +4794,7 @@ export type ChangeParameterErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4923,7 +4925,7 @@ export type InjectFaultErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -4973,7 +4975,7 @@ export type ClearFaultErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5114,7 +5116,7 @@ export type CreateScenarioErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5160,7 +5162,7 @@ export type DeleteScenarioErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5255,7 +5257,7 @@ export type ReplaceScenarioErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5301,7 +5303,7 @@ export type RunScenarioErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5414,6 +5416,52 @@ export type GetScenarioRunResponses = {
 
 export type GetScenarioRunResponse = GetScenarioRunResponses[keyof GetScenarioRunResponses];
 
+export type StopScenarioRunData = {
+    body?: never;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: number;
+    };
+    query?: never;
+    url: '/api/v1/scenario-runs/{run_id}/stop';
+};
+
+export type StopScenarioRunErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with existing data (duplicate name, input port already driven, ...)
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type StopScenarioRunError = StopScenarioRunErrors[keyof StopScenarioRunErrors];
+
+export type StopScenarioRunResponses = {
+    /**
+     * Successful Response
+     */
+    200: ScenarioRunRead;
+};
+
+export type StopScenarioRunResponse = StopScenarioRunResponses[keyof StopScenarioRunResponses];
+
 export type GetScenarioRunJunitData = {
     body?: never;
     path: {
@@ -5506,7 +5554,7 @@ export type ListMembersErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5554,7 +5602,7 @@ export type RemoveMemberErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5604,7 +5652,7 @@ export type SetMemberErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5650,7 +5698,7 @@ export type ListGrantsErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5698,7 +5746,7 @@ export type RevokePlcWriteErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5744,7 +5792,7 @@ export type GrantPlcWriteErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5794,7 +5842,7 @@ export type ListUsersErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5827,7 +5875,7 @@ export type CreateUserErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5869,7 +5917,7 @@ export type UpdateUserErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5906,7 +5954,7 @@ export type ListTokensErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
 };
@@ -5937,7 +5985,7 @@ export type CreateTokenErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -5979,7 +6027,7 @@ export type RevokeTokenErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**
@@ -6065,7 +6113,7 @@ export type ListAuditErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
      */
     403: ErrorResponse;
     /**

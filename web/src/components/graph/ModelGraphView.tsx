@@ -8,7 +8,7 @@ import {
   useStore,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { memo, useEffect, useMemo } from "react";
+import { type RefObject, memo, useEffect, useMemo, useRef } from "react";
 import type { LivePainter } from "../../lib/painter";
 import BoolEdge from "./BoolEdge";
 import type { ModelGraph } from "./buildGraph";
@@ -30,10 +30,18 @@ interface Props {
 
 const detailedSelector = (state: { transform: [number, number, number] }) => state.transform[2] >= DETAIL_ZOOM;
 
-/** Tells the painter when the zoom crosses the level of detail (renders on the crossing only). */
-function DetailSwitch({ painter }: { painter: LivePainter }) {
+/**
+ * Tells the painter and the page when the zoom crosses the level of detail (renders on the crossing only).
+ * Zoomed out, the viewport gets its own compositing layer (data-lod="plain" in the CSS), so updates elsewhere
+ * on the page (run bar, trends) never repaint thousands of boxes; zoomed in it drops the layer again so text
+ * is rasterised sharp at its zoom.
+ */
+function DetailSwitch({ painter, box }: { painter: LivePainter | null; box: RefObject<HTMLDivElement | null> }) {
   const detailed = useStore(detailedSelector);
-  useEffect(() => painter.setDetailed(detailed), [painter, detailed]);
+  useEffect(() => {
+    painter?.setDetailed(detailed);
+    if (box.current) box.current.dataset.lod = detailed ? "detailed" : "plain";
+  }, [painter, detailed, box]);
   return null;
 }
 
@@ -42,6 +50,7 @@ function DetailSwitch({ painter }: { painter: LivePainter }) {
  * zoom 0.5, and never re-renders for live values (the painter writes those into the DOM).
  */
 function ModelGraphView({ graph, painter = null, onPortClick = null, minimap }: Props) {
+  const box = useRef<HTMLDivElement>(null);
   const context = useMemo(() => ({ painter, onPortClick }), [painter, onPortClick]);
   const names = useMemo(() => graph.nodes.map((n) => n.id).sort(), [graph.nodes]);
   const showMinimap = minimap ?? graph.nodes.length <= 300;
@@ -52,7 +61,7 @@ function ModelGraphView({ graph, painter = null, onPortClick = null, minimap }: 
   );
   return (
     <GraphContext.Provider value={context}>
-      <div className="graph" data-testid="model-graph" role="figure" aria-label="model graph">
+      <div className="graph" ref={box} data-testid="model-graph" role="figure" aria-label="model graph">
         <ReactFlow
           nodes={graph.nodes}
           edges={graph.edges}
@@ -70,7 +79,7 @@ function ModelGraphView({ graph, painter = null, onPortClick = null, minimap }: 
           maxZoom={2.5}
           proOptions={proOptions}
         >
-          {painter ? <DetailSwitch painter={painter} /> : null}
+          <DetailSwitch painter={painter} box={box} />
           <FindComponent names={names} />
           <Background gap={24} size={1} />
           <Controls showInteractive={false} />
