@@ -164,6 +164,8 @@ def test_a_sim_run_serves_the_twin_and_a_client_write_becomes_a_force(
     port = free_port()
     run = start(client, model_id, realtime=True, opcua_server={"port": port})
     assert run["io"]["opcua_server"]["url"] == f"opc.tcp://127.0.0.1:{port}" and run["io"]["state"] is None
+    # The served values are published after each tick: read them once the run has ticked, not right after start.
+    wait_until(lambda: client.get(f"{API}/{run['id']}/status").json()["tick"], lambda t: t >= 2, "the first ticks")
     assert asyncio.run(_read_and_write_twin(f"opc.tcp://127.0.0.1:{port}")) == 1.5
     wait_until(lambda: value(client, run["id"], "fb.out"), lambda v: v == 4.0, "the client's write as a force")
     forces = client.get(f"{API}/{run['id']}/forces").json()
