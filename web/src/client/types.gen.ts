@@ -6058,7 +6058,7 @@ export type ListAuditData = {
         /**
          * Project Id
          *
-         * only entries of this project
+         * only entries of this project (also a deleted one's)
          */
         project_id?: number | null;
         /**
