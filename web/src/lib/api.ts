@@ -18,9 +18,21 @@ export function errorMessage(error: unknown): string {
   return "the request failed";
 }
 
-/** Throw the API error (as an Error with its message) or return the data. */
+/** An API error as an Error: its message for people, and the error shape's `error` (code, details) kept. */
+export class ApiError extends Error {
+  readonly error: { code?: string; message?: string; details?: unknown[] } | undefined;
+
+  constructor(body: unknown) {
+    super(errorMessage(body));
+    this.name = "ApiError";
+    const inner = body && typeof body === "object" ? (body as { error?: unknown }).error : undefined;
+    this.error = inner && typeof inner === "object" ? (inner as ApiError["error"]) : undefined;
+  }
+}
+
+/** Throw the API error (as an ApiError) or return the data. */
 export function unwrap<T>(result: { data?: T; error?: unknown }): T {
-  if (result.error !== undefined) throw new Error(errorMessage(result.error));
+  if (result.error !== undefined) throw new ApiError(result.error);
   return result.data as T;
 }
 

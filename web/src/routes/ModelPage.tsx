@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { getMachineModelOptions } from "../client/@tanstack/react-query.gen";
+import { atLeast, roleIn, useMe } from "../components/auth/session";
 import { QueryState, parseId } from "../components/common/QueryState";
 import ModelGraphView from "../components/graph/ModelGraphView";
 import { useModelGraph } from "../components/graph/useModelGraph";
@@ -10,6 +11,7 @@ export default function ModelPage() {
   const id = parseId(useParams().id) ?? 0;
   const model = useQuery(getMachineModelOptions({ path: { machine_model_id: id } }));
   const { doc, graph, isPending, error } = useModelGraph(id);
+  const me = useMe().data;
   return (
     <QueryState isPending={model.isPending || isPending} error={model.error ?? error} what="the model">
       {() => (
@@ -28,7 +30,13 @@ export default function ModelPage() {
           <div className="model-layout">
             <div className="graph-pane">{graph ? <ModelGraphView graph={graph} /> : null}</div>
             <aside className="side">
-              <StartRunForm modelId={id} hasBindings={!!doc.data!.bindings?.length} />
+              {me?.mode === "multi-user" && !atLeast(roleIn(me, model.data!.project_id), "operator") ? (
+                <p className="notice" data-testid="observer-notice">
+                  You are an observer in this project: an operator or above starts runs.
+                </p>
+              ) : (
+                <StartRunForm modelId={id} hasBindings={!!doc.data!.bindings?.length} />
+              )}
             </aside>
           </div>
         </section>

@@ -7,6 +7,7 @@ import {
   listScenariosOptions,
   listSimulationsOptions,
 } from "../client/@tanstack/react-query.gen";
+import { roleIn, useMe } from "../components/auth/session";
 import { QueryState, parseId } from "../components/common/QueryState";
 import { StatusBadge } from "../components/common/StatusBadge";
 import { formatSeconds } from "../lib/format";
@@ -16,6 +17,8 @@ const RECENT = 10;
 export default function ProjectPage() {
   const id = parseId(useParams().id) ?? 0;
   const project = useQuery(getProjectOptions({ path: { project_id: id } }));
+  const me = useMe().data;
+  const role = roleIn(me, id);
   const models = useQuery(listMachineModelsOptions({ query: { project_id: id, limit: 1000 } }));
   const scenarios = useQuery(listScenariosOptions({ query: { project_id: id, limit: 1000 } }));
   const runLists = useQueries({
@@ -43,7 +46,19 @@ export default function ProjectPage() {
           <p className="crumbs">
             <Link to="/">Projects</Link> /
           </p>
-          <h1>{project.data!.name}</h1>
+          <div className="title-row">
+            <h1>{project.data!.name}</h1>
+            {me?.mode === "multi-user" && role ? (
+              <span className="role-badge" data-testid="my-role" title="your role in this project">
+                {role}
+              </span>
+            ) : null}
+            {role === "admin" && me?.mode === "multi-user" ? (
+              <Link to={`/projects/${id}/members`} data-testid="members-link">
+                Members and permissions
+              </Link>
+            ) : null}
+          </div>
           {project.data!.description ? <p className="muted">{project.data!.description}</p> : null}
 
           <h2>Machine models</h2>

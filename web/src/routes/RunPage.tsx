@@ -2,12 +2,14 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import {
+  getMachineModelOptions,
   getSimulationStatusOptions,
   getSimulationTelemetryOptions,
   listFaultsQueryKey,
   listSimulationForcesQueryKey,
 } from "../client/@tanstack/react-query.gen";
 import type { TelemetryRead } from "../client/types.gen";
+import { atLeast, roleIn, useMe } from "../components/auth/session";
 import { QueryState, parseId } from "../components/common/QueryState";
 import { schemaGraph } from "../components/graph/buildGraph";
 import ModelGraphView from "../components/graph/ModelGraphView";
@@ -40,6 +42,14 @@ export default function RunPage() {
   const run = streamStatus ?? runQuery.data;
   const active = isActive(run?.status);
   const model = useModelGraph(run?.machine_model_id);
+  // The caller's role decides which controls are offered; the API enforces it either way.
+  const me = useMe().data;
+  const modelRow = useQuery({
+    ...getMachineModelOptions({ path: { machine_model_id: run?.machine_model_id ?? 0 } }),
+    enabled: !!run?.machine_model_id,
+  });
+  const role = modelRow.data ? roleIn(me, modelRow.data.project_id) : null;
+  const canOperate = me?.mode !== "multi-user" || role === null || atLeast(role, "operator");
   const graph = useMemo(
     () => model.graph ?? (run && run.machine_model_id === null && schema ? schemaGraph(schema.ports) : null),
     [model.graph, run, schema],
@@ -95,8 +105,13 @@ export default function RunPage() {
             {run!.machine_model_id ? <Link to={`/models/${run!.machine_model_id}`}>{run!.model_name}</Link> : run!.model_name} /
             run #{id}
           </p>
-          <RunBar run={run!} connection={connection} client={client} painter={painter} />
+          <RunBar run={run!} connection={connection} client={client} painter={painter} canOperate={canOperate} />
           <IoBanner io={io} />
+          {!canOperate && active ? (
+            <p className="notice" data-testid="observer-notice">
+              You are an observer in this project: you can watch this run, but not stop it, force ports or inject faults.
+            </p>
+          ) : null}
           {ended ? (
             <p className="notice" data-testid="run-ended">
               This run has ended ({run!.status}): the graph shows its final values
@@ -120,13 +135,13 @@ export default function RunPage() {
                   info={graph?.ports.get(selected)}
                   client={client}
                   painter={painter}
-                  active={active}
+                  active={active && canOperate}
                   onClose={() => setSelected(null)}
                   onAddTrend={addTrend}
                 />
               ) : null}
-              <ForcesList runId={id} active={active} onSelect={setSelected} />
-              <FaultPanel runId={id} active={active} ports={portNames} components={components} />
+              <ForcesList runId={id} active={active} canOperate={canOperate} onSelect={setSelected} />
+              <FaultPanel runId={id} active={active} canOperate={canOperate} ports={portNames} components={components} />
               {run!.mode === "hil" || io ? <HilPanel io={io} painter={painter} /> : null}
             </aside>
           </div>

@@ -12,6 +12,8 @@ type OptionSchema = NonNullable<FaultType["options"]["properties"]>[string];
 interface Props {
   runId: number;
   active: boolean;
+  /** Whether the caller may inject and clear faults (operator or above). */
+  canOperate: boolean;
   ports: string[];
   /** Component name -> type, to offer component faults only where they apply. */
   components: Map<string, string>;
@@ -52,7 +54,7 @@ export function faultOptions(
 }
 
 /** Inject any fault type the API offers on a port or component, see the active ones, clear them. */
-export default function FaultPanel({ runId, active, ports, components }: Props) {
+export default function FaultPanel({ runId, active, canOperate, ports, components }: Props) {
   const queryClient = useQueryClient();
   const types = useQuery({
     queryKey: ["fault-types"],
@@ -116,7 +118,7 @@ export default function FaultPanel({ runId, active, ports, components }: Props) 
             <li key={f.id} data-testid={`fault-row-${f.id}`}>
               <strong>{f.type}</strong> on {f.port ?? f.component} <span className="muted">({f.status}
               {f.ends_at !== null && f.ends_at !== undefined ? `, ends at ${formatSeconds(f.ends_at)}` : ""})</span>
-              <button type="button" onClick={() => clear.mutate(f.id)} aria-label={`clear fault ${f.id}`} data-testid={`fault-clear-${f.id}`}>
+              <button type="button" onClick={() => clear.mutate(f.id)} aria-label={`clear fault ${f.id}`} data-testid={`fault-clear-${f.id}`} disabled={!canOperate}>
                 clear
               </button>
             </li>
@@ -125,7 +127,7 @@ export default function FaultPanel({ runId, active, ports, components }: Props) 
       ) : (
         <p className="muted">No active fault.</p>
       )}
-      {active && types.data ? (
+      {active && canOperate && types.data ? (
         <form onSubmit={submit} aria-label="inject a fault" data-testid="fault-form">
           <label>
             type

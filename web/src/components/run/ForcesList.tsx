@@ -5,7 +5,17 @@ import { formatValue } from "../../lib/format";
 import { useForceMutations } from "./forces";
 
 /** Every active force of the run, each releasable, and "release all". */
-export default function ForcesList({ runId, active, onSelect }: { runId: number; active: boolean; onSelect: (port: string) => void }) {
+export default function ForcesList({
+  runId,
+  active,
+  canOperate,
+  onSelect,
+}: {
+  runId: number;
+  active: boolean;
+  canOperate: boolean;
+  onSelect: (port: string) => void;
+}) {
   const forces = useQuery({
     ...listSimulationForcesOptions({ path: { run_id: runId } }),
     enabled: active,
@@ -21,7 +31,7 @@ export default function ForcesList({ runId, active, onSelect }: { runId: number;
         <button
           type="button"
           onClick={() => release.mutate(keys)}
-          disabled={!items.length || release.isPending}
+          disabled={!items.length || release.isPending || !canOperate}
           data-testid="release-all"
         >
           Release all
@@ -37,7 +47,7 @@ export default function ForcesList({ runId, active, onSelect }: { runId: number;
                   {key}
                 </button>{" "}
                 = <strong>{formatValue(f.value)}</strong> {f.applied ? null : <span className="muted">(pending)</span>}
-                <button type="button" onClick={() => release.mutate([key])} aria-label={`release ${key}`}>
+                <button type="button" onClick={() => release.mutate([key])} aria-label={`release ${key}`} disabled={!canOperate}>
                   release
                 </button>
               </li>

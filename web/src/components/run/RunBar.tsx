@@ -19,10 +19,12 @@ interface Props {
   connection: ConnectionState;
   client: StreamClient;
   painter: LivePainter;
+  /** Whether the caller may stop the run and change its time scale (operator or above). */
+  canOperate: boolean;
 }
 
 /** Status, simulated time, tick, real-time factor, overruns and lateness; stop; time scale of paced runs. */
-export default function RunBar({ run, connection, client, painter }: Props) {
+export default function RunBar({ run, connection, client, painter, canOperate }: Props) {
   const queryClient = useQueryClient();
   const timeRef = useRef<HTMLSpanElement>(null);
   const tickRef = useRef<HTMLSpanElement>(null);
@@ -82,7 +84,7 @@ export default function RunBar({ run, connection, client, painter }: Props) {
         {run.mode} · dt {run.dt} s{run.duration ? ` · ${formatSeconds(run.duration)}` : " · open-ended"} · seed {run.seed}
       </span>
       <span className="spacer" />
-      {run.realtime && active ? (
+      {run.realtime && active && canOperate ? (
         <form
           className="inline"
           onSubmit={(e) => {
@@ -110,7 +112,7 @@ export default function RunBar({ run, connection, client, painter }: Props) {
           </button>
         </form>
       ) : null}
-      {active ? (
+      {active && canOperate ? (
         <button type="button" className="danger" onClick={() => stop.mutate()} disabled={stop.isPending} data-testid="stop-run">
           {stop.isPending ? "Stopping…" : "Stop"}
         </button>
