@@ -24,7 +24,7 @@ from typing import Any
 from app.engine._exceptions import ModelError, PortIOError
 from app.engine.clock import WallClock
 from app.engine.hil.client import OpcUaIO
-from app.engine.hil.server import TWIN_NAMESPACE_URI, PortDescriptor, TwinServer, TwinServerError
+from app.engine.hil.server import TWIN_NAMESPACE_URI, PortDescriptor, TwinServer, TwinServerError, TwinServerSecurity
 from app.engine.io import EndpointSpec, PortIO
 from app.engine.simulator import Simulator
 
@@ -33,6 +33,7 @@ __all__ = [
     "TWIN_NAMESPACE_URI",
     "TwinLink",
     "TwinServerError",
+    "TwinServerSecurity",
     "password_env_var",
     "port_descriptors",
     "with_env_passwords",
@@ -74,7 +75,8 @@ def port_descriptors(sim: Simulator) -> list[PortDescriptor]:
 
 
 class TwinLink:
-    """One run's connections: the PLC(s) in the loop (``hil``) and the twin's own OPC UA server (``server_port``)."""
+    """One run's connections: the PLC(s) in the loop (``hil``) and the twin's own OPC UA server (``server_port``,
+    on ``server_host``; beyond loopback only with ``server_security``, whose certificate is kept in ``data_dir``)."""
 
     def __init__(
         self,
@@ -86,6 +88,7 @@ class TwinLink:
         on_disconnect: str = "continue",
         server_port: int | None = None,
         server_host: str = "127.0.0.1",
+        server_security: TwinServerSecurity | None = None,
         time_scale: float = 1.0,
         on_client_force: ClientForce | None = None,
         io_factory: Callable[..., PortIO] | None = None,
@@ -100,6 +103,7 @@ class TwinLink:
         self.on_disconnect = on_disconnect
         self.server_port = server_port
         self.server_host = server_host
+        self.server_security = server_security
         self.clock = WallClock(time_scale)
         self.on_client_force = on_client_force
         self.io_factory = io_factory or OpcUaIO
@@ -152,6 +156,8 @@ class TwinLink:
             port=self.server_port,
             on_input_write=self._client_wrote,
             host=self.server_host,
+            security=self.server_security,
+            data_dir=self.data_dir,
         )
         server.start()
         self.server = server

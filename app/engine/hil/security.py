@@ -6,11 +6,17 @@ username/password login. Secure policies need an application instance certificat
 SubjectAltName) and stored as ``<data_dir>/pki/client_cert.der`` + ``<data_dir>/pki/client_key.pem`` (mode 0600), then
 reused. Trust it on the PLC once (most servers put an unknown client certificate in a "rejected" list until an
 operator moves it to "trusted"). Passwords are handed to the client and never logged or put in messages.
+
+The twin's own OPC UA server (``server.py``) gets its application instance certificate here too:
+``ensure_server_certificate`` makes one per application URI in the same folder, self-signed like the client's but
+marked as its own issuer (basicConstraints cA with path length 0, keyUsage keyCertSign besides digitalSignature,
+nonRepudiation, keyEncipherment and dataEncipherment), with serverAuth as extended key usage.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import logging
 import os
 import socket
@@ -34,6 +40,8 @@ __all__ = [
     "client_certificate_paths",
     "configure_security",
     "ensure_client_certificate",
+    "ensure_server_certificate",
+    "server_certificate_paths",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -126,14 +134,34 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def server_certificate_paths(data_dir: Path, application_uri: str) -> tuple[Path, Path]:
+    """Where the twin server's certificate (DER) and key (PEM) for one application URI live under ``data_dir``.
+
+    One pair per application URI (each served model and port has its own), named after a digest of the URI, so
+    two twins served at once never overwrite each other's certificate.
+    """
+    tag = hashlib.sha256(application_uri.encode()).hexdigest()[:16]
+    pki = Path(data_dir) / "pki"
+    return pki / f"twin_server_{tag}_cert.der", pki / f"twin_server_{tag}_key.pem"
+
+
 def ensure_client_certificate(data_dir: Path, application_uri: str = CLIENT_APPLICATION_URI) -> tuple[Path, Path]:
     """Return ``(cert, key)`` paths, generating a self-signed pair on first use (or if the stored one is unusable)."""
-    with _generation_lock:
-        return _ensure_client_certificate(data_dir, application_uri)
-
-
-def _ensure_client_certificate(data_dir: Path, application_uri: str) -> tuple[Path, Path]:
     cert_path, key_path = client_certificate_paths(data_dir)
+    with _generation_lock:
+        return _ensure_certificate(cert_path, key_path, application_uri, CLIENT_APPLICATION_NAME, server=False)
+
+
+def ensure_server_certificate(data_dir: Path, application_uri: str, application_name: str) -> tuple[Path, Path]:
+    """The twin server's ``(cert, key)`` paths for ``application_uri``, generated on first use like the client's."""
+    cert_path, key_path = server_certificate_paths(data_dir, application_uri)
+    with _generation_lock:
+        return _ensure_certificate(cert_path, key_path, application_uri, application_name, server=True)
+
+
+def _ensure_certificate(
+    cert_path: Path, key_path: Path, application_uri: str, common_name: str, *, server: bool
+) -> tuple[Path, Path]:
     key = _load_private_key(key_path)
     if key is not None and cert_path.exists() and _certificate_usable(cert_path, application_uri):
         return cert_path, key_path
@@ -149,11 +177,18 @@ def _ensure_client_certificate(data_dir: Path, application_uri: str) -> tuple[Pa
     hostname = socket.gethostname()
     name = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, CLIENT_APPLICATION_NAME),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "dtwin"),
         ]
     )
     now = _dt.datetime.now(_dt.timezone.utc)
+    # A self-signed server certificate is its own issuer: OPC UA asks for keyCertSign on it, and X.509 (RFC 5280)
+    # allows keyCertSign only with cA set. The client's certificate stays as it always was (PLCs already trust it).
+    usages = (
+        [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+        if server
+        else [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]
+    )
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -168,7 +203,7 @@ def _ensure_client_certificate(data_dir: Path, application_uri: str) -> tuple[Pa
             ),
             critical=False,
         )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.BasicConstraints(ca=server, path_length=0 if server else None), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -176,21 +211,20 @@ def _ensure_client_certificate(data_dir: Path, application_uri: str) -> tuple[Pa
                 key_encipherment=True,
                 data_encipherment=True,
                 key_agreement=False,
-                key_cert_sign=False,
+                key_cert_sign=server,
                 crl_sign=False,
                 encipher_only=False,
                 decipher_only=False,
             ),
             critical=True,
         )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     _write_private(cert_path, cert.public_bytes(serialization.Encoding.DER))
-    _logger.info("generated OPC UA client certificate %s for %s", cert_path, application_uri)
+    _logger.info("generated OPC UA %s certificate %s for %s", "server" if server else "client", cert_path,
+                 application_uri)
     return cert_path, key_path
 
 

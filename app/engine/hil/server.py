@@ -19,15 +19,28 @@ empty NotificationMessage instead of BadMessageNotAvailable (``SubscriptionServi
 dropped connection loops on Republish until it sees that status. ``TwinServer`` answers it properly.
 
 Reach: an unsecured server may only listen on a loopback address (127.0.0.0/8, ::1, localhost): anyone who reaches
-the port could force the twin's inputs. Until the twin serves a signing/encrypting policy with user accounts,
-``TwinServer`` refuses any other host with ``TwinServerError``. Each served model has its own application URI
-(``urn:dtwin:twin:<machine>:<model>:<port>``) and application name, not asyncua's defaults, so clients and
-certificate stores can tell twins apart.
+the port could force the twin's inputs, so ``TwinServer`` refuses any other host with ``TwinServerError`` unless
+``security`` is given. Each served model has its own application URI (``urn:dtwin:twin:<machine>:<model>:<port>``)
+and application name, not asyncua's defaults, so clients and certificate stores can tell twins apart.
 
-Security: the twin serves SecurityPolicy None with anonymous sessions only. asyncua offers user-name and certificate
-logins by default and warns at every start that, without a signing/encrypting policy, a certificate cannot be
-verified and a password would travel in plain text; neither applies once those logins are not offered. A port that
-cannot be bound is reported as ``TwinServerError``; asyncua's own traceback for it is not logged.
+Security: without ``security`` the twin serves SecurityPolicy None with anonymous sessions only. asyncua offers
+user-name and certificate logins by default and warns at every start that, without a signing/encrypting policy, a
+certificate cannot be verified and a password would travel in plain text; neither applies once those logins are not
+offered. With ``TwinServerSecurity(mode, authenticate)`` it serves Basic256Sha256 in that one mode (``Sign`` or
+``SignAndEncrypt``) and nothing else: no None endpoint, user-name logins only (no anonymous session at all), each
+checked by ``authenticate(username, password)`` at session activation on the server thread (asyncua calls it
+synchronously, so it blocks the server loop while it runs: keep it short; the engine's tick never waits on it). A
+refused login answers BadUserAccessDenied, an anonymous one BadIdentityTokenRejected. The server's application
+instance certificate is made on first use by ``security.ensure_server_certificate`` under ``<data_dir>/pki`` (one per
+application URI, key file 0600) and sent to clients in GetEndpoints; client certificates are not checked against a
+trust list (the account decides who may write; the certificates secure the channel).
+
+asyncua quirk guarded here: asyncua's server accepts a SecurityPolicy None channel even when it offers no None
+endpoint (clients need one for GetEndpoints), and requests on such a channel skip its permission checks, so a client
+could create and activate a session over it, or adopt another session by its authentication token, and then read
+and write unsigned. With security on, ``TwinServer`` gives that channel a rule set that allows discovery only, and
+its account check refuses an activation whose channel carries no client certificate (an unsecured one). A port
+that cannot be bound is reported as ``TwinServerError``; asyncua's own traceback for it is not logged.
 """
 
 from __future__ import annotations
@@ -39,14 +52,27 @@ import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Sequence
 from urllib.parse import quote
 
 from asyncua import Server, ua
 from asyncua.common.utils import ServiceError
-from asyncua.crypto.permission_rules import User, UserRole
+from asyncua.crypto import security_policies
+from asyncua.crypto.permission_rules import PermissionRuleset, User, UserRole
 
-__all__ = ["TWIN_NAMESPACE_URI", "PortDescriptor", "TwinServer", "TwinServerError", "is_loopback"]
+from app.engine.hil.security import ensure_server_certificate
+
+__all__ = [
+    "SERVER_SECURITY_MODES",
+    "TWIN_NAMESPACE_URI",
+    "Authenticate",
+    "PortDescriptor",
+    "TwinServer",
+    "TwinServerError",
+    "TwinServerSecurity",
+    "is_loopback",
+]
 
 _logger = logging.getLogger(__name__)
 
@@ -83,6 +109,12 @@ _READ = ua.AccessLevel.CurrentRead.mask
 _READ_WRITE = ua.AccessLevel.CurrentRead.mask | ua.AccessLevel.CurrentWrite.mask
 
 InputWriteCallback = Callable[[str, str, Any], None]
+Authenticate = Callable[[str, str], bool]
+
+SERVER_SECURITY_MODES: dict[str, ua.SecurityPolicyType] = {
+    "Sign": ua.SecurityPolicyType.Basic256Sha256_Sign,
+    "SignAndEncrypt": ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt,
+}
 
 
 class TwinServerError(RuntimeError):
@@ -123,11 +155,52 @@ def _object_item(node_id: ua.NodeId, name: str, ns: int, parent: ua.NodeId, refe
     return item
 
 
+@dataclass(frozen=True)
+class TwinServerSecurity:
+    """Serve Basic256Sha256 in ``mode`` (``Sign`` or ``SignAndEncrypt``), logins checked by ``authenticate``."""
+
+    mode: str
+    authenticate: Authenticate
+
+    def __post_init__(self) -> None:
+        if self.mode not in SERVER_SECURITY_MODES:
+            raise ValueError(f"security mode must be one of {', '.join(SERVER_SECURITY_MODES)}, not {self.mode!r}")
+
+
 class _AlwaysUser:
     """Every session is a plain user: nobody gets the admin role that bypasses access levels."""
 
     def get_user(self, iserver: Any, username: str | None = None, password: str | None = None, certificate: Any = None):
         return User(role=UserRole.User, name=username)
+
+
+class _Accounts:
+    """User-name logins over a secured channel, checked by the caller's ``authenticate``; never the admin role."""
+
+    def __init__(self, authenticate: Authenticate, counters: dict[str, int]) -> None:
+        self.authenticate = authenticate
+        self.counters = counters
+
+    def get_user(self, iserver: Any, username: str | None = None, password: str | None = None, certificate: Any = None):
+        # asyncua passes the channel's client certificate (DER): a secured channel always has one, an unsecured one
+        # has none (b"").
+        ok = False
+        if username and certificate:
+            try:
+                ok = bool(self.authenticate(username, password or ""))
+            except Exception:
+                _logger.exception("twin OPC UA server: checking the login of %r failed", username)
+        self.counters["logins" if ok else "refused_logins"] += 1
+        return User(role=UserRole.User, name=username) if ok else None
+
+
+class _DiscoveryOnly(PermissionRuleset):
+    """The rule set of an unsecured channel to a secured server: no service beyond discovery and closing it."""
+
+    _allowed = frozenset({ua.NodeId(ua.ObjectIds.CloseSecureChannelRequest_Encoding_DefaultBinary)})
+
+    def check_validity(self, user: Any, action_type_id: ua.NodeId, body: Any) -> bool:
+        return action_type_id in self._allowed
 
 
 class TwinServer:
@@ -142,6 +215,8 @@ class TwinServer:
         namespace_uri: str = TWIN_NAMESPACE_URI,
         host: str = "127.0.0.1",
         publish_interval: float = 0.005,
+        security: TwinServerSecurity | None = None,
+        data_dir: Path | str | None = None,
     ) -> None:
         for d in ports:
             if d.direction not in ("input", "output"):
@@ -155,6 +230,8 @@ class TwinServer:
         self.namespace_uri = namespace_uri
         self.on_input_write = on_input_write
         self.publish_interval = publish_interval
+        self.security = security
+        self.data_dir = Path(data_dir) if data_dir is not None else None
         self.url = f"opc.tcp://{host}:{port}"
         machine, model = quote(socket.gethostname(), safe=""), quote(model_name, safe="")
         self.application_uri = f"urn:dtwin:twin:{machine}:{model}:{port}"
@@ -180,6 +257,8 @@ class TwinServer:
             "client_writes": 0,
             "rejected_writes": 0,
             "republish_requests": 0,
+            "logins": 0,
+            "refused_logins": 0,
         }
 
     # ---- engine-thread API -------------------------------------------------------------------------------------
@@ -188,12 +267,14 @@ class TwinServer:
         """Start serving; returns once the endpoint accepts connections, raises ``TwinServerError`` otherwise."""
         if self._thread is not None:
             raise TwinServerError("twin OPC UA server already started")
-        if not is_loopback(self.host):
+        if self.security is None and not is_loopback(self.host):
             raise TwinServerError(
                 f"the twin OPC UA server serves without security, so it listens on a loopback address only "
                 f"(127.0.0.1, ::1, localhost), not {self.host!r}: anyone reaching the port could force the twin's "
-                "inputs"
+                "inputs; serve it with security (Sign or SignAndEncrypt and user accounts) to listen beyond loopback"
             )
+        if self.security is not None and self.data_dir is None:
+            raise TwinServerError("a secured twin OPC UA server needs a data directory for its certificate")
         self._thread = threading.Thread(target=self._run, name=f"twin-opcua-{self.port}", daemon=True)
         self._thread.start()
         if not self._started.wait(timeout):
@@ -226,8 +307,15 @@ class TwinServer:
             self._thread.join(timeout)
 
     def stats(self) -> dict[str, Any]:
-        """Counters: updates handed over, flushes run, values written, client writes accepted/rejected, Republish."""
-        return {"url": self.url, "namespace_uri": self.namespace_uri, "ports": len(self.ports), **self._counters}
+        """Counters: updates handed over, flushes run, values written, client writes accepted/rejected, Republish,
+        logins accepted/refused; and the security served (``None``, ``Sign`` or ``SignAndEncrypt``)."""
+        return {
+            "url": self.url,
+            "namespace_uri": self.namespace_uri,
+            "ports": len(self.ports),
+            "security_mode": self.security.mode if self.security is not None else "None",
+            **self._counters,
+        }
 
     def __enter__(self) -> "TwinServer":
         self.start()
@@ -248,14 +336,21 @@ class TwinServer:
             self._started.set()
 
     async def _main(self) -> None:
-        server = Server(user_manager=_AlwaysUser())
+        security = self.security
+        if security is None:
+            server = Server(user_manager=_AlwaysUser())
+        else:
+            server = Server(user_manager=_Accounts(security.authenticate, self._counters))
         await server.init()
         server.set_endpoint(self.url)
         server.set_server_name(self.application_name)
         server.product_uri = "urn:dtwin:twin"
         await server.set_application_uri(self.application_uri)
-        server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
-        server.set_identity_tokens([ua.AnonymousIdentityToken])  # no logins over an unsigned channel
+        if security is None:
+            server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+            server.set_identity_tokens([ua.AnonymousIdentityToken])  # no logins over an unsigned channel
+        else:
+            await self._secure(server, security)
         server.iserver.allow_remote_admin = False
         self.namespace_index = await server.register_namespace(self.namespace_uri)
         await self._build(server)
@@ -270,6 +365,23 @@ class TwinServer:
             await self._stop_event.wait()
             self._loop = None
             publisher.cancel()
+
+    async def _secure(self, server: Server, security: TwinServerSecurity) -> None:
+        """Basic256Sha256 in one mode, user-name logins only, and discovery only on an unsecured channel."""
+        assert self.data_dir is not None
+        cert_path, key_path = ensure_server_certificate(self.data_dir, self.application_uri, self.application_name)
+        await server.load_certificate(str(cert_path))
+        await server.load_private_key(str(key_path))
+        server.set_security_policy([SERVER_SECURITY_MODES[security.mode]])
+        server.set_identity_tokens([ua.UserNameIdentityToken])
+        # asyncua keeps a None channel open to every client (see the module docstring); a None policy factory of
+        # our own, put among the server's policies before start adds the offered ones, is matched first and gives
+        # that channel a discovery-only rule set, without advertising a None endpoint.
+        server._policies.append(  # noqa: SLF001 - asyncua is pinned (2.1.0); tested by test_server_security.py
+            security_policies.SecurityPolicyFactory(
+                security_policies.SecurityPolicyNone, ua.MessageSecurityMode.None_, permission_ruleset=_DiscoveryOnly()
+            )
+        )
 
     async def _build(self, server: Server) -> None:
         ns = self.namespace_index
