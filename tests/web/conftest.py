@@ -6,6 +6,7 @@ Playwright never downloads a browser here: it launches the system ``chromium`` t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -110,6 +111,17 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 class ConsoleErrors(list[str]):
     """Console errors and uncaught exceptions of a page, as text."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.allowed: list[re.Pattern[str]] = []
+
+    def allow(self, pattern: str) -> None:
+        """Expect console errors matching ``pattern`` (e.g. Chromium's line for a 401 a signed-out page gets)."""
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self if not any(p.search(e) for p in self.allowed)]
+
 
 @pytest.fixture
 def console_errors() -> ConsoleErrors:
@@ -133,7 +145,7 @@ def page(browser: Browser, console_errors: ConsoleErrors) -> Iterator[Page]:
     page.on("pageerror", on_page_error)
     yield page
     context.close()
-    assert list(console_errors) == [], "the page logged errors"
+    assert console_errors.unexpected() == [], "the page logged errors"
 
 
 @pytest.fixture(scope="session")

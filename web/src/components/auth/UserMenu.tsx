@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Link, useNavigate } from "react-router";
+import { useEffect, useRef } from "react";
+import { Link, useLocation, useNavigate } from "react-router";
 import { logout } from "../../client/sdk.gen";
 import type { MeRead } from "../../client/types.gen";
 import { unwrap } from "../../lib/api";
@@ -8,6 +9,12 @@ import { unwrap } from "../../lib/api";
 export default function UserMenu({ me }: { me: MeRead }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  const menu = useRef<HTMLDetailsElement>(null);
+  const { pathname } = useLocation();
+  // The menu closes once one of its links has been followed.
+  useEffect(() => {
+    if (menu.current) menu.current.open = false;
+  }, [pathname]);
   const signOut = useMutation({
     mutationFn: async () => unwrap(await logout()),
     onSettled: async () => {
@@ -29,10 +36,10 @@ export default function UserMenu({ me }: { me: MeRead }) {
   }
   const user = me.user;
   return (
-    <details className="user-menu" data-testid="user-menu">
+    <details className="user-menu" data-testid="user-menu" ref={menu}>
       <summary aria-label="user menu">
         {user ? user.username : `token #${me.token_id}`}
-        {user?.is_admin ? <span className="mode-badge">platform admin</span> : null}
+        {user?.is_admin ? <span className="mode-badge">platform admin</span> : null} ▾
       </summary>
       <div className="menu" role="menu">
         <Link to="/account" role="menuitem">

@@ -30,8 +30,11 @@ export function isMeKey(key: readonly unknown[]): boolean {
   return typeof first === "object" && first !== null && (first as { _id?: unknown })._id === "me";
 }
 
+/** The caller (shared by every page). Fetched once; a page mounting later reads the answer instead of asking
+ * again, so a 401 is not re-asked by every page (that would reset it to pending and re-mount the page in a
+ * loop); sign-in clears the cache and any later 401 invalidates it (main.tsx). */
 export function useMe() {
-  return useQuery({ ...meOptions(), retry: false, staleTime: 60_000 });
+  return useQuery({ ...meOptions(), retry: false, retryOnMount: false, refetchOnMount: false, staleTime: 60_000 });
 }
 
 /** The caller's role in a project (`null`: not a member, or not known yet). */
