@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.engine.clock import MAX_TIME_SCALE, MIN_TIME_SCALE
 from app.engine.hil.server import is_loopback
+from app.schemas.resources import SecurityMode
 
 RunStatus = Literal["pending", "running", "degraded", "completed", "stopped", "failed", "aborted"]
 PortValue = bool | int | float
@@ -26,23 +27,39 @@ class RecordSettings(BaseModel):
 
 
 class OpcUaServerSettings(BaseModel):
-    """Serve the running twin as an OPC UA server on this TCP port, on a loopback address (see ``host``)."""
+    """Serve the running twin as an OPC UA server on this TCP port: on a loopback address without security, on any
+    address with ``security_mode`` Sign or SignAndEncrypt (Basic256Sha256, the platform's user accounts)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"port": 4841}, {"port": 4841, "host": "0.0.0.0", "security_mode": "Sign"}]},
+    )
 
     port: int = Field(ge=1, le=65535, description="TCP port of opc.tcp://HOST:PORT")
+    security_mode: SecurityMode = Field(
+        "None",
+        description="None: SecurityPolicy None, anonymous sessions, loopback only. Sign or SignAndEncrypt: "
+        "SecurityPolicy Basic256Sha256 in that mode only (no None endpoint), user-name logins only (no anonymous "
+        "session): an active platform user with at least the operator role in the run's project (platform admins "
+        "too), since a client write forces an input; in a HIL run that writes to a PLC, also the PLC-write "
+        "permission on every endpoint it writes to. Needs a user to exist (409 otherwise). The server's "
+        "self-signed certificate is made on first use in DATA_DIR/pki and sent to clients when they connect",
+    )
     host: str = Field(
         "127.0.0.1",
-        description="interface to listen on: a loopback address (127.0.0.1, ::1, localhost), because the twin "
-        "serves without security and a client write forces an input",
+        description="interface to listen on: without security a loopback address only (127.0.0.1, ::1, localhost), "
+        "because a client write forces an input; with security_mode Sign or SignAndEncrypt any address, e.g. "
+        "0.0.0.0 for every interface",
     )
 
     @field_validator("host")
     @classmethod
-    def _loopback_only(cls, value: str) -> str:
-        if not is_loopback(value):
-            raise ValueError("the twin's OPC UA server serves without security, so only a loopback address "
-                             "(127.0.0.1, ::1, localhost) is accepted")
+    def _loopback_unless_secured(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("security_mode", "None") == "None" and not is_loopback(value):
+            raise ValueError(
+                "without security the twin's OPC UA server listens on a loopback address only (127.0.0.1, ::1, "
+                "localhost); to listen on another address set security_mode to Sign or SignAndEncrypt"
+            )
         return value
 
 
@@ -67,7 +84,8 @@ class SimulationStart(BaseModel):
     opcua_server: OpcUaServerSettings | None = Field(
         None,
         description="serve every port as Objects/<model>/<component>/<port>, node ids `<component>.<port>` in "
-        "namespace `urn:dtwin:twin`; a client write to an input forces it",
+        "namespace `urn:dtwin:twin`; a client write to an input forces it. Beyond loopback only with "
+        "`security_mode` Sign or SignAndEncrypt (user accounts)",
     )
     on_disconnect: Literal["continue", "stop"] = Field(
         "continue", description="hil: on a lost PLC keep ticking on held values and reconnect, or stop the run (failed)"

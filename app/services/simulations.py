@@ -29,6 +29,7 @@ from app.services import access, documents, limits, plc_write, secrets, simulati
 from app.services.common import engine_errors, get_or_404, paginate
 from app.services.run_events import stored_events
 from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
+from app.services.twin_accounts import server_security
 
 STOP_WAIT_SECONDS = 2.0
 
@@ -70,6 +71,7 @@ def _open_link(
         on_disconnect=data.on_disconnect,
         server_port=server.port if server is not None else None,
         server_host=server.host if server is not None else "127.0.0.1",
+        server_security=server_security(session, model.project_id, server, sim.plan.doc, hil),
         time_scale=data.time_scale,
     )
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +12,14 @@ from asyncua import Client, ua
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.core.config import Settings
 from app.db.models import Endpoint
+from app.db.session import get_session_factory
+from app.engine.hil.security import configure_security
 from app.engine.hil.server import TWIN_NAMESPACE_URI
+from app.engine.io import EndpointSpec
+from app.services.twin_accounts import login_check
+from tests.api.auth_support import PASSWORD, add_member, add_user, login, post
 from tests.api.test_simulations import API, import_model, start, status, wait_until
 from tests.conftest import assert_error
 from tests.engine.hil.conftest import AsyncuaPlc
@@ -184,3 +191,102 @@ def test_a_taken_opcua_server_port_is_409(client: TestClient, project: dict[str,
         port = taken.getsockname()[1]
         response = client.post(f"{API}/start", json={"machine_model_id": model_id, "opcua_server": {"port": port}})
     assert_error(response, 409, "opcua_server_unavailable")
+
+
+def served_only_document() -> dict[str, Any]:
+    document = loop_document("opc.tcp://127.0.0.1:1", "ns=2;s=Cmd", "ns=2;s=Feedback")
+    document["bindings"] = []
+    return document
+
+
+def test_an_unsecured_opcua_server_beyond_loopback_is_422_naming_the_field(client: TestClient) -> None:
+    response = client.post(
+        f"{API}/start", json={"machine_model_id": 1, "opcua_server": {"port": 4841, "host": "0.0.0.0"}}
+    )
+    error = assert_error(response, 422)
+    assert any("host" in str(d.get("loc")) for d in error["details"]), error
+    assert "security_mode" in str(error) and "Sign or SignAndEncrypt" in str(error)
+
+
+def test_a_secured_opcua_server_in_local_mode_is_refused_until_a_user_exists(
+    client: TestClient, project: dict[str, Any]
+) -> None:
+    model_id = import_model(client, project["id"], served_only_document())["id"]
+    server = {"port": free_port(), "host": "0.0.0.0", "security_mode": "Sign"}
+    response = client.post(f"{API}/start", json={"machine_model_id": model_id, "opcua_server": server})
+    error = assert_error(response, 409, "no_user_accounts")
+    assert "run.py users create" in error["message"]
+
+
+async def _twin_login(url: str, mode: str, client_dir: Path, username: str, write: float | None = None) -> str:
+    """Log in to the secured served twin (and write fb.in); the outcome: Good or the status name."""
+    client = Client(url, timeout=5)
+    spec = EndpointSpec("twin", url, security_policy="Basic256Sha256", security_mode=mode, username=username,
+                        password=PASSWORD)
+    await configure_security(client, spec, client_dir)
+    try:
+        async with client:
+            if write is not None:
+                ns = await client.get_namespace_index(TWIN_NAMESPACE_URI)
+                await client.get_node(ua.NodeId("fb.in", ns)).write_value(ua.Variant(write, ua.VariantType.Double))
+    except ua.UaStatusCodeError as exc:
+        return type(exc).__name__
+    return "Good"
+
+
+def test_a_secured_served_twin_listens_beyond_loopback_and_logs_in_the_project_s_operators(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
+    for name in ("adam", "oscar", "olga", "nina"):
+        add_user(session, name)
+    add_user(session, "root", admin=True)
+    adam, nina = login(client, "adam"), login(client, "nina")
+    project = post(client, adam, "projects", name="line-1")
+    post(client, nina, "projects", name="line-2")  # nina is admin of another project only
+    add_member(client, adam, project["id"], "oscar", "operator")
+    add_member(client, adam, project["id"], "olga", "observer")
+    response = client.post(f"/api/v1/machine-models/import?project_id={project['id']}", json=served_only_document(),
+                           headers=adam)
+    assert response.status_code == 201, response.text
+    port = free_port()
+    server = {"port": port, "host": "0.0.0.0", "security_mode": "SignAndEncrypt"}
+    run = post(client, adam, "simulations/start", machine_model_id=response.json()["id"], realtime=True,
+               opcua_server=server)
+    served = run["io"]["opcua_server"]
+    assert served["url"] == f"opc.tcp://0.0.0.0:{port}" and served["security_mode"] == "SignAndEncrypt"
+    local_url = f"opc.tcp://127.0.0.1:{port}"  # listening on every interface; the test only uses loopback
+    try:
+        assert asyncio.run(_twin_login(local_url, "SignAndEncrypt", tmp_path, "oscar", write=4.0)) == "Good"
+        wait_until(
+            lambda: client.get(f"{API}/{run['id']}/forces", headers=adam).json(),
+            lambda forces: [(f["component"], f["port"], f["value"]) for f in forces] == [("fb", "in", 4.0)],
+            "the operator's write as a force",
+        )
+        assert asyncio.run(_twin_login(local_url, "SignAndEncrypt", tmp_path, "root")) == "Good"
+        for refused in ("olga", "nina"):
+            assert asyncio.run(_twin_login(local_url, "SignAndEncrypt", tmp_path, refused)) == "BadUserAccessDenied"
+        counters = client.get(f"{API}/{run['id']}/status", headers=adam).json()["io"]["opcua_server"]
+        assert counters["logins"] == 2 and counters["refused_logins"] == 2
+    finally:
+        assert client.post(f"{API}/{run['id']}/stop", headers=adam).status_code == 200
+
+
+def test_a_login_to_a_served_hil_run_that_writes_to_a_plc_needs_the_plc_write_permission(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    for name in ("adam", "oscar"):
+        add_user(session, name)
+    adam = login(client, "adam")
+    project = post(client, adam, "projects", name="line-1")
+    add_member(client, adam, project["id"], "oscar", "operator")
+    document = loop_document("opc.tcp://127.0.0.1:1", "ns=2;s=Cmd", "ns=2;s=Feedback")
+    response = client.post(f"/api/v1/machine-models/import?project_id={project['id']}", json=document, headers=adam)
+    assert response.status_code == 201, response.text
+    endpoint = client.get(f"/api/v1/endpoints?project_id={project['id']}", headers=adam).json()["items"][0]
+    check = login_check(get_session_factory(settings.database_url), project["id"], frozenset({"plc"}))
+    assert check("oscar", PASSWORD) is False
+    granted = client.put(f"/api/v1/endpoints/{endpoint['id']}/plc-write/oscar", headers=adam)
+    assert granted.status_code in (200, 201, 204), granted.text
+    assert check("oscar", PASSWORD) is True
+    assert check("oscar", "not the password") is False
+    assert login_check(get_session_factory(settings.database_url), project["id"])("oscar", PASSWORD) is True
