@@ -11,6 +11,7 @@ from app import web
 from app.api import errors
 from app.api.audit import AuditMiddleware
 from app.api.middleware import RequestGuard
+from app.api.observability import Observability, RequestContextMiddleware
 from app.api.routes import (
     audit,
     auth,
@@ -23,6 +24,7 @@ from app.api.routes import (
     health,
     machine_models,
     members,
+    metrics,
     projects,
     scenarios,
     schemas,
@@ -36,6 +38,7 @@ from app.api.security import get_principal
 from app.api.simulation_runs import run_manager_lifespan
 from app.core import log_redaction
 from app.core.config import get_settings
+from app.services.metrics import PlatformCollector
 
 API_PREFIX = "/api/v1"
 
@@ -94,7 +97,16 @@ def create_app() -> FastAPI:
     log_redaction.install()
     app.add_middleware(AuditMiddleware)  # inside the guard: what the guard refuses never reaches a route
     app.add_middleware(RequestGuard)  # Host, Origin, body size, JSON body checks (README "Hardening")
+    app.state.observability = observability = Observability()
+    observability.registry.register(
+        PlatformCollector(
+            lambda: app.dependency_overrides.get(get_settings, get_settings)().database_url,
+            lambda: getattr(app.state, "run_manager", None),
+        )
+    )
+    app.add_middleware(RequestContextMiddleware, observability=observability)  # outermost: request id, timing
     app.include_router(health.router)
+    app.include_router(metrics.router)
     for router in PUBLIC_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     for router in API_ROUTERS:

@@ -20,6 +20,7 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.api.deps import SessionDep, SettingsDep
+from app.core import logs
 from app.core.errors import ForbiddenError
 from app.services import access, auth
 from app.services.access import ADMIN, ENGINEER, OBSERVER, OPERATOR, Principal
@@ -67,6 +68,7 @@ def get_principal(
     session.info[access.PRINCIPAL_KEY] = principal
     if audit is not None:
         audit.principal = principal
+    logs.note_user(principal.username or ("local" if principal.local else f"token {principal.token_id}"))
     return principal
 
 

@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=_tcp_port, default=7777, help="TCP port (default 7777)")
     parser.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="text lines, or JSON lines with time, level, message, request id, run id, user and "
+                        "project (default text)")
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -128,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.core.config import get_settings
+    from app.core.logs import uvicorn_log_config
     from app.db.migrate import upgrade_to_head
 
     allow_serve_host(args.host)
@@ -160,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     # On SIGTERM open requests and streams get a few seconds, then the lifespan stops every run and writes it
     # (README "Hardening": the whole shutdown stays within 10 s).
     uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload, log_level="info",
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+                log_config=uvicorn_log_config(args.log_format), timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     return 0
 
 

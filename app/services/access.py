@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
+from app.core import logs
 from app.core.errors import ForbiddenError
 from app.db.auth import ROLES
 from app.db.models import CommunicationBinding, Component, Connection, MachineModel, Project
@@ -127,6 +128,7 @@ def check(session: Session, row: Any) -> bool:
     audit = session.info.get(AUDIT_KEY)
     if audit is not None and audit.project_id is None:
         audit.project_id = project_id
+    logs.note_project(project_id)
     required = session.info.get(REQUIRED_ROLE_KEY)
     if required is not None:
         require(principal, project_id, required)

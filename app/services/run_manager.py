@@ -25,6 +25,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.errors import ConflictError
+from app.core.logs import run_context
 from app.db.base import utcnow
 from app.db.runs import ACTIVE_STATUSES, RunEvent, RunTelemetry, SimulationRun
 from app.db.session import get_session_factory
@@ -210,6 +211,7 @@ class RunManager:
 
     def _run(self, handle: RunHandle) -> None:
         sim = handle.sim
+        run_context.set(handle.run_id)  # this thread's log records name the run
         try:
             handle.started_at = utcnow()
             handle._t0 = time.perf_counter()

@@ -33,6 +33,7 @@ from app.engine.hil._codec import (
     WriteBatch,
     status_name,
 )
+from app.engine.hil._histogram import LatencyHistogram
 from app.engine.hil._session import (
     CONNECTION_LOST_CODES,
     ClientFactory,
@@ -117,6 +118,9 @@ class _Endpoint:
         self.last_error: str | None = None
         self.dropped_writes = 0
         self.service_calls = 0
+        # Round trips of successful Reads and Writes, for GET /metrics (app/services/metrics.py).
+        self.read_latency = LatencyHistogram()
+        self.write_latency = LatencyHistogram()
         self.last_ok = time.monotonic()
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -252,12 +256,14 @@ class _Endpoint:
         link, generation = self.link, self.generation
         if self.state != "connected" or link is None:
             return
+        started = time.perf_counter()
         try:
             if len(self.read_batches) == 1:
                 await self._read_batch(link, self.read_batches[0], out)
             else:
                 await asyncio.gather(*(self._read_batch(link, b, out) for b in self.read_batches))
             self.last_ok = time.monotonic()
+            self.read_latency.observe(time.perf_counter() - started)
         except (ConnectionLost, OSError) as exc:
             self.lost(generation, exc)
         except ua.UaStatusCodeError as exc:
@@ -297,12 +303,15 @@ class _Endpoint:
             self.dropped_writes += 1
             return
         full = self.full_write or not self.owner.write_on_change
+        started = time.perf_counter()
         try:
             jobs = [self._write_batch(link, b, c, values, full) for b, c in zip(self.write_batches, self.write_cache)]
             results = await asyncio.gather(*jobs) if len(jobs) > 1 else [await jobs[0]] if jobs else []
             if all(results):
                 self.full_write = False
             self.last_ok = time.monotonic()
+            if jobs:
+                self.write_latency.observe(time.perf_counter() - started)
         except (ConnectionLost, OSError) as exc:
             self.lost(generation, exc)
         except ua.UaStatusCodeError as exc:
@@ -542,6 +551,18 @@ class OpcUaIO:
         self._state = "closed"
         for endpoint in self._endpoints:
             endpoint.state = "closed"
+
+    def latency(self) -> dict[str, dict[str, Any]]:
+        """Per endpoint, histograms of Read and Write round trips (``LatencyHistogram.snapshot``) and reconnects."""
+        return {
+            e.spec.name: {
+                "read": e.read_latency.snapshot(),
+                "write": e.write_latency.snapshot(),
+                "reconnects": e.reconnects,
+                "state": e.state,
+            }
+            for e in self._endpoints
+        }
 
     def stats(self) -> dict[str, Any]:
         """State per endpoint, reconnects, seconds degraded, read/write ms (median, p99), per-binding errors."""
