@@ -21,6 +21,14 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     app_name: str = "Digital Twin Platform"
     sql_echo: bool = False
+    # The connection pool (app/db/session.py). A request holds its connection across the threadpool hops of its
+    # dependencies and route; with a bounded pool smaller than a burst of requests, every thread can end up
+    # waiting for a connection held by a request that waits for a thread, a stall until the pool gives up (30 s).
+    db_pool_size: int = Field(5, ge=1, description="database connections each server process keeps open")
+    db_max_overflow: int = Field(
+        -1, ge=-1, description="connections a process may open beyond DB_POOL_SIZE under load; -1 = no limit (the "
+        "database's own limit applies). A limit below the burst the server must take can stall every request"
+    )
     # Security (see ARCHITECTURE.md, "Security model").
     secret_key: str | None = Field(
         None, repr=False, description="encrypts stored PLC passwords; default: a key file DATA_DIR/secret.key (0600)"

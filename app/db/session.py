@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.core.config import get_settings
+
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
 _lock = threading.Lock()
@@ -63,16 +65,27 @@ def json_dumps(value: Any) -> str:
         return json.dumps(_finite(value), allow_nan=False)
 
 
+def _pool_options(database_url: str) -> dict[str, Any]:
+    """Pool size and overflow from the settings (DB_POOL_SIZE, DB_MAX_OVERFLOW); an in-memory SQLite has no pool."""
+    if make_url(database_url).database in (None, "", ":memory:"):
+        return {}
+    settings = get_settings()
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+
+
 def make_engine(database_url: str, echo: bool = False) -> Engine:
     """A new engine; SQLite URLs get the pragmas and may be shared across the threadpool."""
     if database_url.startswith("sqlite"):
         owner_only_file(database_url)
         engine = create_engine(
-            database_url, echo=echo, connect_args={"check_same_thread": False}, json_serializer=json_dumps
+            database_url, echo=echo, connect_args={"check_same_thread": False}, json_serializer=json_dumps,
+            **_pool_options(database_url),
         )
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(database_url, echo=echo, pool_pre_ping=True, json_serializer=json_dumps)
+    return create_engine(
+        database_url, echo=echo, pool_pre_ping=True, json_serializer=json_dumps, **_pool_options(database_url)
+    )
 
 
 def get_engine(database_url: str) -> Engine:
