@@ -54,13 +54,24 @@ _DESCRIPTIONS = {
     409: "Conflicts with existing data (duplicate name, input port already driven, ...)",
     413: "The request body is larger than the limit (setting MAX_BODY_BYTES)",
     422: "The request is not acceptable; `details` lists every problem with its location",
+    429: "Too many requests of this kind are in progress (waits on a PLC: settings PLC_WAITS_PER_USER and "
+    "PLC_WAITS_TOTAL); refused at once, retry after `Retry-After` seconds",
     502: "An outside server (e.g. the OPC UA endpoint) could not be reached or used; `details` say why",
+}
+
+
+_HEADERS: dict[int, dict[str, Any]] = {
+    429: {"headers": {"Retry-After": {"description": "seconds after which a retry may find a free slot",
+                                      "schema": {"type": "integer"}}}},
 }
 
 
 def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` mapping that documents error codes of a route in OpenAPI."""
-    return {code: {"model": ErrorResponse, "description": _DESCRIPTIONS.get(code, "Error")} for code in status_codes}
+    return {
+        code: {"model": ErrorResponse, "description": _DESCRIPTIONS.get(code, "Error"), **_HEADERS.get(code, {})}
+        for code in status_codes
+    }
 
 
 # A bad value echoed back can never make an error large: texts are cut, containers shortened, and the
@@ -128,6 +139,7 @@ async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     response = error_json(exc.status_code, exc.code, exc.message, exc.details)
     if exc.status_code == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
+    response.headers.update(exc.headers)
     return response
 
 

@@ -44,6 +44,18 @@ class Settings(BaseSettings):
     max_recorded_values: int = Field(
         20_000_000, ge=1, description="most values (samples x ports) one run may record"
     )
+    # Requests that wait on a PLC (endpoint test and browse, starting a HIL run or the twin's OPC UA server) give
+    # their database connection back before they wait, and beyond these limits are refused at once (429).
+    plc_waits_per_user: int = Field(
+        4, ge=1, description="requests one user (all their sessions and tokens) may have waiting on a PLC at once"
+    )
+    plc_waits_total: int = Field(
+        16, ge=1, description="requests this server process may have waiting on a PLC at once; keep it well below "
+        "the 40 threads that serve synchronous routes, so other requests always find a thread"
+    )
+    plc_probe_timeout: float = Field(
+        5.0, gt=0, le=300, description="seconds an endpoint test or browse waits for the PLC to answer"
+    )
     # Browser-facing checks: the Host header must name this server (no DNS rebinding); cross-site
     # state-changing requests and WebSocket upgrades are refused; CORS stays off unless origins are listed.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(

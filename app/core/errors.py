@@ -18,6 +18,11 @@ class AppError(Exception):
         if code is not None:
             self.code = code
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers that go with the error (e.g. ``Retry-After``)."""
+        return {}
+
 
 class NotFoundError(AppError):
     status_code = 404
@@ -53,3 +58,21 @@ class ForbiddenError(AppError):
 
     status_code = 403
     code = "forbidden"
+
+
+class TooManyRequestsError(AppError):
+    """As many requests of this kind as allowed are already in progress; refused at once, never queued."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(
+        self, message: str, details: list[dict[str, Any]] | None = None, code: str | None = None, *,
+        retry_after: int = 1,
+    ) -> None:
+        super().__init__(message, details, code)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -1,4 +1,4 @@
-"""Helpers shared by the services: load-or-404, pagination, engine error translation."""
+"""Helpers shared by the services: load-or-404, pagination, engine error translation, releasing the connection."""
 
 from __future__ import annotations
 
@@ -54,6 +54,19 @@ def paginate(session: Session, stmt: Select[Any], limit: int, offset: int) -> tu
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = session.scalars(stmt.limit(limit).offset(offset)).all()
     return items, total
+
+
+def release_connection(session: Session) -> None:
+    """Commit the request's work so far, which gives its database connection back to the pool.
+
+    Call it right before waiting on something outside (a PLC may take seconds to answer, or never does): a
+    request that held its pooled connection through the wait would let a few slow PLCs exhaust the pool and
+    stall every other request. Loaded objects stay usable (sessions are made with ``expire_on_commit=False``)
+    and the next query checks a connection out again, in a new transaction. So call it only where the work
+    done so far may stand on its own (a later error no longer rolls it back); it also runs the ``after_commit``
+    hooks registered so far.
+    """
+    session.commit()
 
 
 def _located(problem: dict[str, Any], loc: str | None) -> dict[str, Any]:

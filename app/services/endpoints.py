@@ -14,8 +14,8 @@ from app.db.models import Endpoint, Project
 from app.engine.hil import probe
 from app.engine.io import EndpointSpec
 from app.schemas.resources import EndpointCreate, EndpointRead, EndpointUpdate
-from app.services import access, secrets
-from app.services.common import get_or_404, paginate
+from app.services import access, limits, plc_waits, secrets
+from app.services.common import get_or_404, paginate, release_connection
 
 # Changing any of these clears the stored password unless the same request sends a new one.
 CREDENTIAL_BOUND = ("url", "security_policy", "security_mode")
@@ -100,14 +100,23 @@ def spec(session: Session, endpoint: Endpoint) -> EndpointSpec:
 
 
 def test(session: Session, endpoint: Endpoint, data_dir: Path) -> dict[str, Any]:
-    """Connect and describe the server, or say why not (``ok: false`` with ``reason`` and ``message``)."""
-    return probe.test_endpoint(spec(session, endpoint), data_dir)
+    """Connect and describe the server, or say why not (``ok: false`` with ``reason`` and ``message``).
+
+    Like ``browse``: 429 if the caller or the server has as many PLC waits in progress as allowed; the request's
+    database connection goes back to the pool before the wait (app/services/plc_waits.py)."""
+    endpoint_spec = spec(session, endpoint)
+    with plc_waits.waiting_on_plc(session):
+        release_connection(session)
+        return probe.test_endpoint(endpoint_spec, data_dir, limits.settings_of(session).plc_probe_timeout)
 
 
 def browse(session: Session, endpoint: Endpoint, data_dir: Path, node: str | None) -> dict[str, Any]:
     """The children of ``node``; 404 for an unknown node, 502 when the endpoint cannot be used."""
+    endpoint_spec = spec(session, endpoint)
     try:
-        children = probe.browse(spec(session, endpoint), data_dir, node)
+        with plc_waits.waiting_on_plc(session):
+            release_connection(session)
+            children = probe.browse(endpoint_spec, data_dir, node, limits.settings_of(session).plc_probe_timeout)
     except probe.EndpointError as exc:
         details = [{**p, "endpoint_id": endpoint.id} for p in exc.problems]
         if exc.reason == "unknown_node":

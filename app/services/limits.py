@@ -18,11 +18,14 @@ from app.core.errors import UnprocessableError
 SETTINGS_KEY = "settings"
 
 
-def _limit(session: Session, name: str) -> int:
+def settings_of(session: Session) -> Settings:
+    """The request's settings, or the defaults of ``Settings`` for a session no request opened."""
     settings = session.info.get(SETTINGS_KEY)
-    if isinstance(settings, Settings):
-        return int(getattr(settings, name))
-    return int(Settings.model_fields[name].default)
+    return settings if isinstance(settings, Settings) else Settings.model_construct()
+
+
+def _limit(session: Session, name: str) -> int:
+    return int(getattr(settings_of(session), name))
 
 
 def run_ticks(duration: float, dt: float) -> int:

@@ -25,8 +25,8 @@ from app.db.models import Endpoint, MachineModel
 from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
 from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
-from app.services import access, documents, limits, plc_write, secrets, simulation_faults
-from app.services.common import engine_errors, get_or_404, paginate
+from app.services import access, documents, limits, plc_waits, plc_write, secrets, simulation_faults
+from app.services.common import engine_errors, get_or_404, paginate, release_connection
 from app.services.run_events import stored_events
 from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
 from app.services.twin_accounts import server_security
@@ -75,7 +75,9 @@ def _open_link(
         time_scale=data.time_scale,
     )
     try:
-        link.open()
+        with plc_waits.waiting_on_plc(session):
+            release_connection(session)  # nothing is written yet; the run row is added after the wait
+            link.open()
     except TwinServerError as exc:
         raise ConflictError(
             str(exc),

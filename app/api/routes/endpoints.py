@@ -65,18 +65,20 @@ def delete_endpoint(endpoint: guards.EndpointForEngineer, session: SessionDep) -
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{endpoint_id}/test", responses=error_responses(403, 404))
+@router.post("/{endpoint_id}/test", responses=error_responses(403, 404, 429))
 def test_endpoint(endpoint: guards.EndpointForEngineer, session: SessionDep, settings: SettingsDep) -> EndpointTestRead:
     """Connect to the endpoint as a HIL run would (its security and login) and describe the server.
 
     Answers 200 either way: `ok: true` with the server's product and version, the security in use, the
     namespace array and the operation limits; or `ok: false` with a `reason` (refused, timeout, unreachable,
     host_not_found, certificate, bad_credentials, security_mismatch, invalid_config, error) and a `message`.
+    429 (`too_many_plc_requests`) at once if the caller or the server already has as many requests waiting on a
+    PLC as allowed (settings PLC_WAITS_PER_USER, PLC_WAITS_TOTAL).
     """
     return EndpointTestRead.model_validate(service.test(session, endpoint, settings.data_dir))
 
 
-@router.get("/{endpoint_id}/browse", responses=error_responses(403, 404, 502))
+@router.get("/{endpoint_id}/browse", responses=error_responses(403, 404, 429, 502))
 def browse_endpoint(
     endpoint: guards.EndpointForEngineer,
     session: SessionDep,
@@ -90,6 +92,6 @@ def browse_endpoint(
     Each child has a `node_id` in `nsu=<namespace uri>;...` form (stable when the server restarts), its browse
     name, node class and, for variables, the data type and whether this session may read and write it.
     404 (`unknown_node`) if `node` is not on the server; 502 (`endpoint_<reason>`) if the endpoint cannot be
-    reached or used, with the reason in `details`.
+    reached or used, with the reason in `details`; 429 (`too_many_plc_requests`) as for the test.
     """
     return BrowseRead.model_validate(service.browse(session, endpoint, settings.data_dir, node))

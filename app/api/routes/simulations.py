@@ -40,7 +40,7 @@ RunForOperator = Annotated[SimulationRun, Depends(access_to(load_run, OPERATOR))
 _CSV_EXAMPLE = "time,tank.level,valve.opening\n0.0,0.5,0.0\n0.1,0.5012,0.1\n"
 
 
-@router.post("/start", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 404, 409, 422))
+@router.post("/start", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 404, 409, 422, 429))
 def start_simulation(
     data: SimulationStart, session: SessionDep, manager: RunManagerDep, settings: SettingsDep, _: Operator
 ) -> SimulationRead:
@@ -60,6 +60,8 @@ def start_simulation(
     A HIL run that writes to a PLC needs the caller's PLC-write grant on every endpoint it writes to (403 naming
     the endpoints otherwise).
     `opcua_server: {port}` (any mode) serves every port of the twin over OPC UA (409 if the port is taken).
+    Connecting and serving count as waits on a PLC: 429 (`too_many_plc_requests`) at once beyond the settings
+    PLC_WAITS_PER_USER and PLC_WAITS_TOTAL.
     """
     run = service.start(session, manager, data, settings.data_dir)
     return SimulationRead.model_validate(service.read(run, manager))
