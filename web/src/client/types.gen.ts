@@ -1247,7 +1247,8 @@ export type ModelEdits = {
 /**
  * OpcUaServerSettings
  *
- * Serve the running twin as an OPC UA server on this TCP port, on a loopback address (see ``host``).
+ * Serve the running twin as an OPC UA server on this TCP port: on a loopback address without security, on any
+ * address with ``security_mode`` Sign or SignAndEncrypt (Basic256Sha256, the platform's user accounts).
  */
 export type OpcUaServerSettings = {
     /**
@@ -1257,9 +1258,15 @@ export type OpcUaServerSettings = {
      */
     port: number;
     /**
+     * Security Mode
+     *
+     * None: SecurityPolicy None, anonymous sessions, loopback only. Sign or SignAndEncrypt: SecurityPolicy Basic256Sha256 in that mode only (no None endpoint), user-name logins only (no anonymous session): an active platform user with at least the operator role in the run's project (platform admins too), since a client write forces an input; in a HIL run that writes to a PLC, also the PLC-write permission on every endpoint it writes to. Needs a user to exist (409 otherwise). The server's self-signed certificate is made on first use in DATA_DIR/pki and sent to clients when they connect
+     */
+    security_mode?: 'None' | 'Sign' | 'SignAndEncrypt';
+    /**
      * Host
      *
-     * interface to listen on: a loopback address (127.0.0.1, ::1, localhost), because the twin serves without security and a client write forces an input
+     * interface to listen on: without security a loopback address only (127.0.0.1, ::1, localhost), because a client write forces an input; with security_mode Sign or SignAndEncrypt any address, e.g. 0.0.0.0 for every interface
      */
     host?: string;
 };
@@ -2092,7 +2099,7 @@ export type SimulationStart = {
      */
     record?: RecordSettings | null;
     /**
-     * serve every port as Objects/<model>/<component>/<port>, node ids `<component>.<port>` in namespace `urn:dtwin:twin`; a client write to an input forces it
+     * serve every port as Objects/<model>/<component>/<port>, node ids `<component>.<port>` in namespace `urn:dtwin:twin`; a client write to an input forces it. Beyond loopback only with `security_mode` Sign or SignAndEncrypt (user accounts)
      */
     opcua_server?: OpcUaServerSettings | null;
     /**
@@ -2476,6 +2483,33 @@ export type HealthResponses = {
 };
 
 export type HealthResponse = HealthResponses[keyof HealthResponses];
+
+export type MetricsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/metrics';
+};
+
+export type MetricsErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
+     */
+    403: ErrorResponse;
+};
+
+export type MetricsError = MetricsErrors[keyof MetricsErrors];
+
+export type MetricsResponses = {
+    /**
+     * Prometheus text format
+     */
+    200: unknown;
+};
 
 export type LoginData = {
     body: LoginRequest;
@@ -3854,6 +3888,10 @@ export type TestEndpointErrors = {
      * Validation Error
      */
     422: HttpValidationError;
+    /**
+     * Too many requests of this kind are in progress (waits on a PLC: settings PLC_WAITS_PER_USER and PLC_WAITS_TOTAL); refused at once, retry after `Retry-After` seconds
+     */
+    429: ErrorResponse;
 };
 
 export type TestEndpointError = TestEndpointErrors[keyof TestEndpointErrors];
@@ -3903,6 +3941,10 @@ export type BrowseEndpointErrors = {
      * Validation Error
      */
     422: HttpValidationError;
+    /**
+     * Too many requests of this kind are in progress (waits on a PLC: settings PLC_WAITS_PER_USER and PLC_WAITS_TOTAL); refused at once, retry after `Retry-After` seconds
+     */
+    429: ErrorResponse;
     /**
      * An outside server (e.g. the OPC UA endpoint) could not be reached or used; `details` say why
      */
@@ -4312,6 +4354,10 @@ export type StartSimulationErrors = {
      * The request is not acceptable; `details` lists every problem with its location
      */
     422: ErrorResponse;
+    /**
+     * Too many requests of this kind are in progress (waits on a PLC: settings PLC_WAITS_PER_USER and PLC_WAITS_TOTAL); refused at once, retry after `Retry-After` seconds
+     */
+    429: ErrorResponse;
 };
 
 export type StartSimulationError = StartSimulationErrors[keyof StartSimulationErrors];
