@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "test": ("app.cli.test", "run test scenarios; JUnit and HTML reports; exit 0 pass, 1 fail, 2 invalid file"),
     "users": ("app.cli.users", "create and list users, set passwords (the first user ends local single-user mode)"),
     "tokens": ("app.cli.tokens", "create (printed once), list and revoke API tokens for CI and scripts"),
+    "diff": ("app.cli.diff", "what changed between two model documents; exit 0 same, 1 different, 2 invalid file"),
 }
 DEFAULT_COMMAND = "serve"
 
