@@ -7,12 +7,23 @@ crossing the boundary are *raw* (as the PLC sees them); the simulator applies ea
 
 ``InMemoryIO`` is the in-process implementation used by tests and as the model of what an adapter
 must do; the OPC UA adapter lives in ``app.engine.hil``.
+
+Quality: every value a read binding delivers is ``GOOD``, ``STALE`` (``read()`` gave ``None``: the endpoint is
+unreachable or the read failed, so the twin holds the last good value) or ``BAD`` (also ``None``, because the
+server answered a Bad status for that node). An adapter that can tell the two apart offers ``bad_reads()``: the
+indices of the read bindings whose value in the latest ``read()`` is missing because of a Bad status. It is
+optional (asked only on a tick that has a missing value), so an adapter without it reports every gap as stale.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Collection, Mapping, Protocol, Sequence
+
+# Quality of a read binding's value on a tick (telemetry column ``<component>.<port>:quality``).
+GOOD, STALE, BAD = 0, 1, 2
+QUALITY_NAMES = ("good", "stale", "bad")
+QUALITY_SUFFIX = ":quality"
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,26 @@ class PortIO(Protocol):
 
     def stats(self) -> dict[str, Any]:
         """A JSON-able snapshot of the adapter's health (state, reconnects, timings, per-binding errors)."""
+
+
+def is_degraded(status: Mapping[str, Any]) -> bool:
+    """Whether an I/O status (``TwinLink.status()``, or an adapter's ``stats()`` with ``quality`` added) shows a
+    degraded run: a PLC connection lost for a while, a stale or bad read sample, or a dropped write."""
+    quality = status.get("quality") or {}
+    return bool(
+        status.get("state") in ("degraded", "failed")
+        or (status.get("seconds_degraded") or 0) > 0
+        or quality.get("stale")
+        or quality.get("bad")
+        or status.get("dropped_writes")
+    )
+
+
+class QualityIO(Protocol):
+    """The optional extension of a ``PortIO`` that tells a Bad status from a missing value (see the module)."""
+
+    def bad_reads(self) -> Collection[int]:
+        """Indices of the read bindings whose value in the latest ``read()`` is None because of a Bad status."""
 
 
 class InMemoryIO:

@@ -3,6 +3,12 @@
 Per tick k (t = k * dt): read bound inputs from the PortIO, compute every output in order, record a
 sample, write bound ports to the PortIO, advance every state. Changes requested between ticks (forces,
 parameters, a new document) are applied at the next tick boundary.
+
+Quality of PLC reads: each read binding has an extra slot in the value array holding its quality on the current
+tick (``GOOD`` 0, ``STALE`` 1, ``BAD`` 2; see ``app.engine.io``). It is recorded as the column
+``<component>.<port>:quality`` right after its port (when the port is recorded and a PortIO is attached), may be
+published with the ports (``set_publisher(fn, quality=True)``), and every stale or bad tick is counted per binding
+(``read_quality()``). A good tick costs one store per read binding; the counting runs only on ticks with a gap.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from .clock import Clock, FastClock
 from .compiler import Overrides, Plan, build_step, compile_model
 from .components import input_value_problem, validate_parameters
 from .document import ModelDocument
-from .io import BindingSpec, PortIO
+from .io import BAD, GOOD, QUALITY_SUFFIX, STALE, BindingSpec, PortIO
 
 ENGINE_VERSION = "0.1.0"
 
@@ -110,13 +116,18 @@ class Simulator:
         self.io = io
         self._io_reads: list[BindingSpec] = []
         self._io_writes: list[BindingSpec] = []
-        self._read_slots: list[tuple[int, float, float, str] | None] = []
+        self._read_slots: list[tuple[int, float, float, str, int] | None] = []
+        self._quality_slots: dict[str, int] = {}  # read-bound port -> slot of its quality (extra slots)
+        self._quality_counts: list[list[int]] = []  # per read binding: [stale ticks, bad ticks]
+        self.io_ticks = 0  # ticks that read the PortIO
+        self.degraded_ticks = 0  # of those, ticks where some read binding was stale or bad
         self._write_get: Callable[[list[Any]], Any] = lambda v: ()
         self._write_scale: list[tuple[float, float]] = []
         self.recording: Recording | None = None
         self._rec_get: Callable[[list[Any]], Any] = lambda v: ()
         self._publish: Callable[[tuple[Any, ...]], None] | None = None
         self._pub_get: Callable[[list[Any]], Any] | None = None
+        self._pub_quality = False
         self._tick_hooks: tuple[Callable[[Simulator], None], ...] = ()
         self._requested_params: dict[str, dict[str, Any]] = {}
         self._none_slot: int | None = None
@@ -379,6 +390,7 @@ class Simulator:
         self._transforms = {k: fn for k, fn in self._transforms.items() if k in ports}
         self._base_slots = {}
         self._none_slot = None
+        self._quality_slots = {}
         self.plan = new
         self.values[:] = values  # the tick loop holds this very list
         self._rngs[:] = rngs
@@ -417,24 +429,40 @@ class Simulator:
                         self.values.append(self.plan.initial_values[c.input_slots[key[1]]])
                     ov.input_bases[key] = self._base_slots[key]
         self._step = build_step(self.plan, self._rngs, self._forced_values, transforms, ov)
-        # Bound reads skip forced ports: a force wins over the PLC.
+        if self._io_reads and not self._quality_slots:
+            for b in self._io_reads:  # after the plan's slots (a new plan starts without them)
+                self._quality_slots[b.port] = len(self.values)
+                self.values.append(GOOD)
+        # Bound reads skip forced ports: a force wins over the PLC (and its value is what it says: good).
         self._read_slots = []
         for b in self._io_reads:
             comp, port = b.port.split(".")
             slot = self.plan.by_name[comp].input_slots[port]
             dtype = self.plan.port_types[b.port]
-            self._read_slots.append(None if (comp, port) in self._forces else (slot, b.scale, b.offset, dtype))
+            qslot = self._quality_slots[b.port]
+            if (comp, port) in self._forces:
+                self.values[qslot] = GOOD
+                self._read_slots.append(None)
+            else:
+                self._read_slots.append((slot, b.scale, b.offset, dtype, qslot))
         if self._io_writes:
             self._write_get = _getter([self._slot(*_split(b.port)) for b in self._io_writes])
         if self.recording is not None:
             self._rec_get = _getter([self._recorded_slot(p) for p in self.recording.ports])
         if self._publish is not None:
             overridden = set(self._forces) | set(self._transforms)
-            self._pub_get = _getter([self.plan.read_slot(*_split(p), overridden) for p in self.plan.port_names()])
+            slots = [self.plan.read_slot(*_split(p), overridden) for p in self.plan.port_names()]
+            if self._pub_quality:
+                slots += [self._quality_slots[b.port] for b in self._io_reads]
+            self._pub_get = _getter(slots)
         self._dirty = False
 
     def _recorded_slot(self, ref: str) -> int:
         """A recorded port's slot; a port the model lost while recording reads a slot holding None."""
+        if ref.endswith(QUALITY_SUFFIX):
+            qslot = self._quality_slots.get(ref[: -len(QUALITY_SUFFIX)])
+            if qslot is not None:
+                return qslot
         comp, _, port = ref.partition(".")
         c = self.plan.by_name.get(comp)
         if c is not None and (port in c.output_slots or port in c.input_slots):
@@ -444,10 +472,44 @@ class Simulator:
             self.values.append(None)
         return self._none_slot
 
-    def set_publisher(self, fn: Callable[[tuple[Any, ...]], None] | None) -> None:
-        """After every tick hand every port's value (``port_names()`` order) to ``fn``; set before ``run``."""
+    def set_publisher(self, fn: Callable[[tuple[Any, ...]], None] | None, quality: bool = False) -> None:
+        """After every tick hand every port's value (``port_names()`` order) to ``fn``; set before ``run``.
+
+        With ``quality`` the tuple goes on with the quality of each read binding (``read_ports()`` order) once a
+        PortIO is open; without one it holds the ports only.
+        """
         self._publish = fn
+        self._pub_quality = quality
         self._dirty = True
+
+    def read_ports(self) -> list[str]:
+        """The ports fed by the PortIO's read bindings, in binding order (known once ``open_io`` has run)."""
+        return [b.port for b in self._io_reads]
+
+    def read_quality(self) -> dict[str, Any]:
+        """Quality of the PLC reads so far: ticks read, per binding and overall the stale and bad ticks and their
+        share (stale_ratio, bad_ratio), and degraded ticks (some binding stale or bad) and their simulated time."""
+        ticks = self.io_ticks
+        bindings: list[dict[str, Any]] = []
+        for b, (stale, bad) in zip(self._io_reads, self._quality_counts or [[0, 0]] * len(self._io_reads)):
+            bindings.append({
+                "port": b.port, "endpoint": b.endpoint, "node_id": b.node_id, "stale": stale, "bad": bad,
+                "stale_ratio": stale / ticks if ticks else 0.0, "bad_ratio": bad / ticks if ticks else 0.0,
+            })  # fmt: skip
+        samples = ticks * len(bindings)
+        stale = sum(b["stale"] for b in bindings)
+        bad = sum(b["bad"] for b in bindings)
+        return {
+            "ticks": ticks,
+            "samples": samples,
+            "stale": stale,
+            "bad": bad,
+            "stale_ratio": stale / samples if samples else 0.0,
+            "bad_ratio": bad / samples if samples else 0.0,
+            "degraded_ticks": self.degraded_ticks,
+            "degraded_time": self.degraded_ticks * self.dt,
+            "bindings": bindings,
+        }
 
     def set_recording(self, patterns: Sequence[str] | None, every: int = 1) -> Recording:
         """Record ports matching glob patterns ("*" or "tank.*"); empty or None records every port."""
@@ -458,8 +520,24 @@ class Simulator:
         if every < 1:
             raise ModelError("record_every must be >= 1", [{"record_every": every}])
         self.recording = Recording(chosen, every)
+        self._add_quality_columns()
         self._dirty = True
         return self.recording
+
+    def _add_quality_columns(self) -> None:
+        """Put ``<port>:quality`` right after each recorded read-bound port (once a PortIO is open)."""
+        rec = self.recording
+        if rec is None or not self._io_reads:
+            return
+        ports: list[str] = []
+        reads = {b.port for b in self._io_reads}
+        for name in rec.ports:
+            if name.endswith(QUALITY_SUFFIX):
+                continue
+            ports.append(name)
+            if name in reads:
+                ports.append(name + QUALITY_SUFFIX)
+        rec.ports[:] = ports
 
     # ------------------------------------------------------------------ I/O
 
@@ -478,6 +556,8 @@ class Simulator:
         self._io_writes = [b for b in bindings if b.direction == "write"]
         self._write_scale = [(b.scale, b.offset) for b in self._io_writes]
         self.io.open(self._io_reads, self._io_writes)
+        self._quality_counts = [[0, 0] for _ in self._io_reads]
+        self._add_quality_columns()
         self._dirty = True
 
     def close_io(self) -> None:
@@ -487,16 +567,37 @@ class Simulator:
     def _exchange_reads(self) -> None:
         raw = self.io.read()  # type: ignore[union-attr]
         values = self.values
+        self.io_ticks += 1
+        missing = False
         for target, value in zip(self._read_slots, raw):
-            if target is None or value is None:
-                continue  # forced, or no fresh value: hold the last good one
-            slot, scale, offset, dtype = target
+            if target is None:
+                continue  # forced: the force wins
+            if value is None:
+                missing = True  # no fresh value: hold the last good one (quality set below)
+                continue
+            slot, scale, offset, dtype, qslot = target
+            values[qslot] = GOOD
             if dtype == "bool":
                 values[slot] = bool(value)
             elif dtype == "int":
                 values[slot] = int(round(value * scale + offset))
             else:
                 values[slot] = float(value) * scale + offset
+        if missing:
+            self._mark_missing(raw)
+
+    def _mark_missing(self, raw: Sequence[Any]) -> None:
+        """A tick with held values: mark each one stale, or bad where the server answered a Bad status."""
+        bad_reads = getattr(self.io, "bad_reads", None)
+        bad = bad_reads() if bad_reads is not None else ()
+        values, counts = self.values, self._quality_counts
+        for i, (target, value) in enumerate(zip(self._read_slots, raw)):
+            if target is None or value is not None:
+                continue
+            quality = BAD if i in bad else STALE
+            values[target[4]] = quality
+            counts[i][quality - 1] += 1
+        self.degraded_ticks += 1
 
     def _exchange_writes(self) -> None:
         current = self._write_get(self.values)  # type: ignore[misc]

@@ -272,6 +272,7 @@ class _Endpoint:
 
     async def _read_batch(self, link: Link, batch: ReadBatch, out: list[Any]) -> None:
         errors = self.owner._read_errors
+        read_no = self.owner._read_no  # before the wait: a late answer belongs to the tick that asked
         try:
             data, pos = await link.request(READ_REQUEST, batch.body, _READ_RESPONSE)
             values, statuses = batch.decode(data, pos)
@@ -288,9 +289,11 @@ class _Endpoint:
         for slot, value in zip(batch.slots, values, strict=True):
             out[slot] = value
         if statuses is not None:
+            bad_at = self.owner._bad_at
             for slot, status in zip(batch.slots, statuses, strict=True):
                 if status:
                     errors[slot] = f"bad status {status_name(status)}"
+                    bad_at[slot] = read_no
                 else:
                     errors.pop(slot, None)
         elif errors:
@@ -423,6 +426,9 @@ class OpcUaIO:
         self.writes: list[BindingSpec] = []
         self._endpoints: list[_Endpoint] = []
         self._read_errors: dict[int, str] = {}
+        # Read binding -> number of the read() whose response gave it a Bad status (see bad_reads()).
+        self._bad_at: dict[int, int] = {}
+        self._read_no = 0
         self._write_errors: dict[int, str] = {}
         self._read_timing = _Timings(timing_samples)
         self._write_timing = _Timings(timing_samples)
@@ -493,10 +499,17 @@ class OpcUaIO:
         """One raw value per read binding, in order; None where the node or its endpoint has no fresh value."""
         started = time.perf_counter()
         out: list[Any] = [None] * len(self.reads)
+        self._read_no += 1
         if self.reads:
             self._call_tick(self._read_all(out))
         self._read_timing.add((time.perf_counter() - started) * 1000.0)
         return out
+
+    def bad_reads(self) -> set[int]:
+        """Read bindings whose value in the latest ``read()`` is None because the server answered a Bad status for
+        the node (the others without a value are stale: endpoint unreachable, request failed or timed out)."""
+        read_no = self._read_no
+        return {slot for slot, n in self._bad_at.items() if n == read_no}
 
     def write(self, values: Sequence[Any]) -> None:
         """Send one raw value per write binding; dropped for endpoints that are not connected.
@@ -599,6 +612,7 @@ class OpcUaIO:
             "endpoints": endpoints,
             "reconnects": sum(e["reconnects"] for e in endpoints.values()),
             "seconds_degraded": round(sum(e["seconds_degraded"] for e in endpoints.values()), 3),
+            "dropped_writes": sum(e["dropped_writes"] for e in endpoints.values()),
             "read_ms": self._read_timing.summary(),
             "write_ms": self._write_timing.summary(),
             "write_roundtrip_ms": self._write_roundtrip.summary(),

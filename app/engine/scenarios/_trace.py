@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from ..io import BindingSpec, PortIO
 from ._document import quantize
@@ -164,6 +164,11 @@ class RecordingIO:
         self.trace.rows.append(tuple(values))
         self.tick += 1
         return values
+
+    def bad_reads(self) -> Collection[int]:
+        """The wrapped adapter's Bad-status reads (``app.engine.io``: quality); none if it cannot tell."""
+        bad_reads = getattr(self.inner, "bad_reads", None)
+        return bad_reads() if bad_reads is not None else ()
 
     def write(self, values: Sequence[Any]) -> None:
         self.inner.write(values)

@@ -37,6 +37,10 @@ def test_replay_equals_the_recorded_run_bit_for_bit(model: ModelDocument, tmp_pa
     write_trace(path, recorded.trace)
     # The replay has no stimuli at all: the trace stands in for the PLC.
     replayed = run_scenario(scenario(assertions=ASSERTIONS), model, replay=read_trace(path))
+    # Fed through a PortIO, the replay also records each read binding's quality (all good: the trace has no gaps).
+    quality = {p: replayed.series["ports"].pop(p) for p in list(replayed.series["ports"]) if p.endswith(":quality")}
+    assert sorted(quality) == ["act.setpoint:quality", "cyl.extend:quality"]
+    assert all(set(column) == {0} for column in quality.values())
     assert replayed.series == recorded.series
     assert [a.passed for a in replayed.assertions] == [a.passed for a in recorded.assertions] == [True, True, True]
     assert replayed.trace is not None and replayed.trace.rows == recorded.trace.rows
