@@ -5,11 +5,14 @@ attaches an ``OpcUaIO`` built from the document's endpoints and bindings and ope
 endpoint and validates every binding: any problem raises one ``PortIOError`` listing them all and leaves
 nothing open (the run never starts half-bound). ``run()`` ticks paced to the wall clock; ``status()`` is a
 JSON-able health snapshot (I/O state, reconnects, seconds degraded, read/write ms, binding errors, overruns,
-lateness); ``close()`` releases everything and is safe to call twice.
+lateness, the quality of the PLC reads, dropped writes and whether the run has been degraded at all);
+``close()`` releases everything and is safe to call twice.
 
 Served twin: every port is published after every tick (``Simulator.set_publisher``, one ``itemgetter`` call
 per tick; the server coalesces), and a client write to an input becomes a force on that port. A port that is
-both bound and forced follows the force (the simulator skips forced ports when it applies read bindings).
+both bound and forced follows the force (the simulator skips forced ports when it applies read bindings). With a
+PLC in the loop the ports fed by read bindings are published with their quality: a held (stale) value as
+UncertainLastUsableValue, one the PLC answered Bad for as BadNoCommunication.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from app.engine._exceptions import ModelError, PortIOError
 from app.engine.clock import WallClock
 from app.engine.hil.client import OpcUaIO
 from app.engine.hil.server import TWIN_NAMESPACE_URI, PortDescriptor, TwinServer, TwinServerError, TwinServerSecurity
-from app.engine.io import EndpointSpec, PortIO
+from app.engine.io import EndpointSpec, PortIO, is_degraded
 from app.engine.simulator import Simulator
 
 __all__ = [
@@ -150,6 +153,9 @@ class TwinLink:
 
     def _start_server(self) -> None:
         sim = self.sim
+        # The ports a PortIO will feed (its own or one attached already, as the CLI does) carry a quality.
+        fed = self.hil or sim.io is not None
+        quality_ports = [b.port for b in sim.plan.doc.bindings if b.direction == "read"] if fed else []
         server = TwinServer(
             sim.plan.doc.name,
             port_descriptors(sim),
@@ -158,10 +164,11 @@ class TwinLink:
             host=self.server_host,
             security=self.server_security,
             data_dir=self.data_dir,
+            quality_ports=quality_ports,
         )
         server.start()
         self.server = server
-        sim.set_publisher(server.update)
+        sim.set_publisher(server.update, quality=bool(quality_ports))
 
     def _client_wrote(self, component: str, port: str, value: Any) -> None:
         """A client wrote an input of the served twin: it holds like a force (runs on the server thread)."""
@@ -218,7 +225,8 @@ class TwinLink:
         return self.io.stats().get("state") if self.io is not None else None
 
     def status(self) -> dict[str, Any]:
-        """I/O health (state, reconnects, seconds degraded, read/write ms, binding errors), pacing, served twin."""
+        """I/O health (state, reconnects, seconds degraded, read/write ms, binding errors, read quality, dropped
+        writes, ``degraded``), pacing, served twin."""
         out: dict[str, Any] = {
             "on_disconnect": self.on_disconnect if self.hil else None,
             "overruns": self.clock.overruns,
@@ -235,7 +243,10 @@ class TwinLink:
                 write_ms=stats.get("write_ms"),
                 binding_errors=stats.get("binding_errors", []),
                 endpoints=stats.get("endpoints", {}),
+                dropped_writes=stats.get("dropped_writes", 0),
+                quality=self.sim.read_quality(),
             )
+            out["degraded"] = is_degraded(out)
         if self.server is not None:
             out["opcua_server"] = {**self.server.stats(), "client_forces": self.client_forces}
         return out

@@ -13,6 +13,11 @@ internal ``write_attribute_value`` for subscribed nodes (which notifies the moni
 stored DataValue directly, as that method does, for unsubscribed ones. ``on_input_write`` runs on the server thread
 and must be quick and thread-safe.
 
+Quality: the ports named in ``quality_ports`` (those a PLC feeds) carry a status code. Their qualities follow the
+port values in the snapshot (``update(values + qualities)``, ``app.engine.io`` GOOD/STALE/BAD): Good,
+UncertainLastUsableValue for a held value (the PLC is unreachable or the read failed) and BadNoCommunication when the
+PLC answered a Bad status. A status change is published like a value change.
+
 asyncua quirk guarded here: asyncua's server answers a Republish for a sequence number it no longer holds with an
 empty NotificationMessage instead of BadMessageNotAvailable (``SubscriptionService.republish`` /
 ``InternalSubscription.republish``), and an asyncua 2.1 client restoring a transferred subscription after a frozen or
@@ -105,6 +110,12 @@ _DATA_TYPES = {
 _DEFAULTS = {"bool": False, "int": 0, "float": 0.0}
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _GOOD = ua.StatusCode(ua.StatusCodes.Good)
+# By quality (app.engine.io GOOD, STALE, BAD): what a client sees for a port fed by a PLC read.
+QUALITY_STATUS = (
+    _GOOD,
+    ua.StatusCode(ua.StatusCodes.UncertainLastUsableValue),
+    ua.StatusCode(ua.StatusCodes.BadNoCommunication),
+)
 _READ = ua.AccessLevel.CurrentRead.mask
 _READ_WRITE = ua.AccessLevel.CurrentRead.mask | ua.AccessLevel.CurrentWrite.mask
 
@@ -217,6 +228,7 @@ class TwinServer:
         publish_interval: float = 0.005,
         security: TwinServerSecurity | None = None,
         data_dir: Path | str | None = None,
+        quality_ports: Sequence[str] = (),
     ) -> None:
         for d in ports:
             if d.direction not in ("input", "output"):
@@ -243,6 +255,12 @@ class TwinServer:
         self._index_by_node: dict[ua.NodeId, int] = {}
         self._attribute_values: list[Any] = []
         self._last: list[Any] = [None] * len(self.ports)
+        index_of = {f"{d.component}.{d.port}": i for i, d in enumerate(self.ports)}
+        unknown = [name for name in quality_ports if name not in index_of]
+        if unknown:
+            raise ValueError(f"quality_ports not served: {', '.join(unknown)}")
+        self._quality_index = [index_of[name] for name in quality_ports]
+        self._last_status: list[ua.StatusCode] = [_GOOD] * len(self.ports)
         self._pending: Sequence[Any] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: Server | None = None
@@ -285,7 +303,8 @@ class TwinServer:
             raise TwinServerError(f"twin OPC UA server on {self.url} failed to start: {self._start_error}")
 
     def update(self, values: Sequence[Any]) -> None:
-        """Hand one tick's values (one per port, in ``ports`` order) to the server; never blocks.
+        """Hand one tick's values (one per port, in ``ports`` order, then one quality per ``quality_ports`` entry
+        if the snapshot has them) to the server; never blocks.
 
         Only a reference is stored (no copy, no lock, no syscall, so the GIL is not given up here): the caller must
         pass a fresh sequence each tick rather than mutating the previous one.
@@ -456,17 +475,25 @@ class TwinServer:
         )
         stamp: datetime | None = None
         written = 0
-        for index, value in enumerate(values):
+        n = len(last)
+        statuses = self._last_status
+        quality: dict[int, ua.StatusCode] = {}
+        if len(values) > n:  # the qualities of the PLC-fed ports follow the values
+            quality = {i: QUALITY_STATUS[q] for i, q in zip(self._quality_index, values[n:])}
+        for index in range(n):
+            value = values[index]
             if value is None:
                 continue
             value = _coerce(kinds[index], value)
-            if value == last[index] and type(value) is type(last[index]):
+            status = quality.get(index, _GOOD) if quality else _GOOD
+            if value == last[index] and type(value) is type(last[index]) and status is statuses[index]:
                 continue
             if stamp is None:
                 stamp = datetime.now(timezone.utc)
             last[index] = value
-            # Positional construction with is_array given skips asyncua's type guessing; GOOD is immutable.
-            dv = ua.DataValue(ua.Variant(value, vtypes[index], None, False), _GOOD, stamp, stamp)
+            statuses[index] = status
+            # Positional construction with is_array given skips asyncua's type guessing; statuses are immutable.
+            dv = ua.DataValue(ua.Variant(value, vtypes[index], None, False), status, stamp, stamp)
             attval = attvals[index]
             if attval.datachange_callbacks or attval.value_setter is not None:
                 # Subscribed: the address space's own write path notifies the monitored items.
