@@ -1,12 +1,14 @@
 """``python run.py test SCENARIO_OR_DIR...``: run test scenarios headless, write JUnit/HTML reports.
 
 Exit codes: 0 every assertion passed, 1 an assertion failed or a run stopped with an error, 2 a file
-is invalid (scenario, model or trace; the message gives the location of the problem).
+is invalid (scenario, model or trace; the message gives the location of the problem) or an option is.
+With ``--seeds``/``--sweep``/``--metric``/``--scheduler`` one scenario runs as a campaign (``_campaign.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -14,8 +16,10 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from app.cli import _campaign
 from app.engine import ModelDocument, parse_document, read_document_file
 from app.engine._exceptions import SimulationError
+from app.engine.campaigns import Campaign, apply_point, check_campaign
 from app.engine.scenarios import (
     Scenario,
     ScenarioError,
@@ -43,10 +47,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with plots")
     parser.add_argument("--out", metavar="DIR",
                         help="write per scenario: result JSON, telemetry CSV (with fault:<target> columns), trace CSV")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="run scenarios in N parallel processes (same results as serial)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="run scenarios in N parallel processes (same results as serial; default 1, for a "
+                             "campaign one per CPU)")
     parser.add_argument("--replay", metavar="TRACE",
                         help="feed a recorded trace CSV into the model's read bindings (sim mode)")
+    parser.add_argument("--seed", metavar="S", help="run with this seed instead of the scenario's")
+    parser.add_argument("--set", action="append", default=[], metavar="COMP.PARAM=VALUE",
+                        help="run with this parameter value instead of the model's (repeatable)")
+    campaign = parser.add_argument_group(
+        "campaigns", "run one scenario over a parameter grid and/or many seeds; any of these options makes a campaign")
+    campaign.add_argument("--seeds", metavar="N", help="run every grid point with seeds 0..N-1 (Monte Carlo)")
+    campaign.add_argument("--sweep", action="append", default=[], metavar="COMP.PARAM=VALUES",
+                          help="a grid axis: a list (tank.area=0.4,0.5,0.6) or start:stop:count, both ends "
+                               "included (level_pid.kp=1:4:7); repeat for more axes (the grid is their product)")
+    campaign.add_argument("--metric", action="append", default=[], metavar="COMP.PORT:REDUCER",
+                          help="an output to summarise over the runs: min, max, mean or final of a port "
+                               "(tank.level:max); repeatable")
+    campaign.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                          help="run on this Dask distributed scheduler instead of local processes")
+    campaign.add_argument("--worst", type=int, default=10, metavar="K",
+                          help="list this many failing cases with the command that reproduces each (default 10)")
 
 
 def scenario_files(paths: list[str]) -> tuple[list[str], list[str]]:
@@ -117,9 +138,16 @@ def _hil_io(doc: ModelDocument) -> Any:
     return OpcUaIO(doc.endpoints)
 
 
-def run_file(path: str, replay_path: str | None = None) -> ScenarioResult:
-    """Run one scenario file (in this process or a worker); errors while running become an error result."""
+def run_file(path: str, replay_path: str | None = None, seed: int | None = None,
+             parameters: dict[str, Any] | None = None) -> ScenarioResult:
+    """Run one scenario file (in this process or a worker); errors while running become an error result.
+
+    ``seed`` and ``parameters`` (``{"tank.area": 0.5}``) replace the scenario's seed and the model's values."""
     scenario, doc = prepare(path)
+    if seed is not None:
+        scenario = dataclasses.replace(scenario, seed=seed)
+    if parameters:
+        doc = apply_point(doc, parameters)
     replay: Trace | None = read_trace(replay_path) if replay_path else None
     try:
         io = _hil_io(doc) if scenario.mode == "hil" and replay is None else None
@@ -172,16 +200,37 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         print("no scenario files found (*.yaml, *.yml, *.json)", file=sys.stderr)
         return 2
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         print("--jobs must be >= 1", file=sys.stderr)
         return 2
+    if args.worst < 0:
+        print("--worst must be >= 0", file=sys.stderr)
+        return 2
+    if _campaign.is_campaign(args) and len(files) != 1:
+        print(f"a campaign runs one scenario; {len(files)} scenario files were given", file=sys.stderr)
+        return 2
+    try:
+        seed = None if args.seed is None else _campaign.parse_seed(args.seed)
+        parameters = _campaign.parse_fixed(args.set)
+    except _campaign.OptionError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     invalid = False
+    prepared = []
     for path in files:  # check everything first: an invalid file fails fast, before any run
         try:
-            prepare(path)
+            prepared.append(prepare(path))
         except SimulationError as exc:
             invalid = True
             _print_problems(path, exc)
+            continue
+        if parameters and not _campaign.is_campaign(args):
+            scenario, doc = prepared[-1]
+            problems = check_campaign(Campaign(scenario, doc, seeds=(scenario.seed,), fixed=parameters))
+            if problems:
+                invalid = True
+                for p in problems:
+                    print(f"{path}: {_campaign.option_of(p['loc'], args)}: {p['message']}", file=sys.stderr)
     if args.replay:
         try:
             read_trace(args.replay)
@@ -190,12 +239,16 @@ def run(args: argparse.Namespace) -> int:
             _print_problems(args.replay, exc)
     if invalid:
         return 2
+    if _campaign.is_campaign(args):
+        return _campaign.run(args, files[0], *prepared[0], write=_write)
+    jobs = args.jobs or 1
     try:
-        if args.jobs > 1 and len(files) > 1:
-            with ProcessPoolExecutor(max_workers=min(args.jobs, len(files))) as pool:
-                results = list(pool.map(run_file, files, [args.replay] * len(files)))
+        if jobs > 1 and len(files) > 1:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+                n = len(files)
+                results = list(pool.map(run_file, files, [args.replay] * n, [seed] * n, [parameters] * n))
         else:
-            results = [run_file(path, args.replay) for path in files]
+            results = [run_file(path, args.replay, seed, parameters) for path in files]
     except ScenarioError as exc:  # e.g. a replayed trace that does not fit the model
         _print_problems(args.replay or "scenario", exc)
         return 2

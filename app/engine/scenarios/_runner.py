@@ -12,7 +12,7 @@ import math
 import threading
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .._exceptions import RunError, SimulationError
 from ..clock import FastClock, WallClock
@@ -119,13 +119,14 @@ def run_scenario(
     replay: Trace | None = None,
     tick_hook: Callable[[Simulator], None] | None = None,
     cancel: threading.Event | None = None,
+    also_record: Sequence[str] = (),
 ) -> ScenarioResult:
     """Run a scenario on a model and judge every assertion; ScenarioError if it does not fit the model.
 
     ``tick_hook(sim)`` runs after every tick (a host uses it to share the GIL); it must not change values.
     Setting ``cancel`` (from any thread) stops the run at the next tick boundary, as does a tick hook setting
     ``sim.stop_requested``: the result then has status ``stopped`` and no verdicts (a partial recording
-    cannot judge the assertions).
+    cannot judge the assertions). ``also_record`` names more ports to record (a campaign's metrics).
     """
     problems = check_scenario(scenario, model_doc)
     if problems:
@@ -142,6 +143,7 @@ def run_scenario(
                        "or replay a recorded trace in sim mode")
     recorder = RecordingIO(io, dt) if io is not None and reads else None
     wanted = recorded_ports(scenario, model_doc)
+    wanted.extend(p for p in also_record if p not in wanted)
 
     sim = Simulator(model_doc, dt=dt, seed=scenario.seed, io=recorder or io, record=wanted)
     if tick_hook is not None:
