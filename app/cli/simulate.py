@@ -4,7 +4,8 @@ Writes ``DIR/telemetry.csv`` (one row per recorded tick: ``time`` then one colum
 floats in Python ``repr`` so they read back exactly, bools as 1/0) and ``DIR/summary.json``.
 Exit codes: 0 done, 1 the run failed part-way, 2 bad arguments / unreadable or invalid model,
 3 the PLC could not be put in the loop (``--hil``: endpoint unreachable, bad bindings, every problem listed) or
-the ``--opcua-server`` port cannot be served,
+the ``--opcua-server`` port cannot be served, 4 ``--fail-on-degraded``: the run completed but was degraded
+(a PLC lost for a while, stale or bad samples, dropped writes),
 130 interrupted (Ctrl-C); on 1 and 130 the files hold what was simulated until then.
 
 ``--hil`` runs paced to the wall clock with the document's endpoints and bindings (an endpoint's password may
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 DEFAULT_DURATION = 10.0
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_IO_UNAVAILABLE = 3
+EXIT_DEGRADED = 4
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "exit codes: 0 done; 1 the run failed part-way; 2 bad arguments or an unreadable/invalid\n"
         "model (every problem is listed with its location); 3 --hil: the PLC could not be put in\n"
         "the loop (endpoint unreachable or bad bindings, every problem listed) or the --opcua-server\n"
-        "port cannot be served; 130 interrupted by Ctrl-C.\n"
+        "port cannot be served; 4 --fail-on-degraded and the run was degraded (a PLC lost for a\n"
+        "while, stale or bad samples, dropped writes); 130 interrupted by Ctrl-C.\n"
         "On 1 and 130 both files are still written with what was simulated.\n\n"
         "--hil: the model document's endpoints and bindings connect the twin to OPC UA servers (PLCs);\n"
         "an endpoint's password is taken from DTWIN_PASSWORD_<NAME> when set (NAME upper-cased, other\n"
@@ -127,6 +130,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("continue", "stop"),
         default="continue",
         help="--hil: on a lost PLC keep ticking on held values and reconnect (default), or stop the run",
+    )
+    parser.add_argument(
+        "--fail-on-degraded",
+        action="store_true",
+        help="exit 4 when the run completed but was degraded: a PLC lost for a while, stale or bad read samples "
+        "(telemetry column <port>:quality), dropped writes (for CI)",
     )
     parser.add_argument(
         "--replay",
@@ -311,7 +320,7 @@ def _formatter(data_type: str) -> Callable[[Any], str]:
 
 def write_telemetry(path: Path, recording: Recording, port_types: dict[str, str]) -> int:
     """Write the recording as CSV; returns the number of rows."""
-    formats = [_formatter(port_types[p]) for p in recording.ports]
+    formats = [_formatter(port_types.get(p, "int")) for p in recording.ports]  # <port>:quality columns are ints
     rows = min(len(recording.times), len(recording.rows))  # a hard abort may leave a half-appended sample
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write("time," + ",".join(recording.ports) + "\n")
@@ -366,6 +375,15 @@ def build_summary(
         summary["mean_lateness"] = clock.mean_lateness  # type: ignore[attr-defined]
     summary.update(outcome.extra)
     return summary
+
+
+def degraded_summary(summary: dict[str, Any]) -> str:
+    """One line on how a run was degraded: time without a PLC, stale/bad samples, dropped writes."""
+    io = summary.get("io") or {}
+    quality = io.get("quality") or {}
+    return (f"{io.get('seconds_degraded') or 0:g} s with a PLC connection lost, "
+            f"{quality.get('stale', 0)} stale and {quality.get('bad', 0)} bad of {quality.get('samples', 0)} read "
+            f"samples ({quality.get('stale_ratio', 0.0):.1%} stale), {io.get('dropped_writes') or 0} dropped writes")
 
 
 # ------------------------------------------------------------------------------------------ entry point
@@ -480,7 +498,10 @@ def run(args: argparse.Namespace) -> int:
             if link is not None:
                 link.close()
     if io is not None:
-        outcome.extra["io"] = io.stats()
+        from app.engine.io import is_degraded
+
+        outcome.extra["io"] = {**io.stats(), "quality": sim.read_quality()}
+        outcome.extra["degraded"] = is_degraded(outcome.extra["io"])
     if link is not None and link.server is not None:
         outcome.extra["opcua_server"] = link.server.stats()
     if bar.enabled:
@@ -512,6 +533,11 @@ def run(args: argparse.Namespace) -> int:
     if outcome.status == "interrupted":
         print(f"interrupted after {sim.tick} of {requested} ticks; partial results in {out_dir}", file=err)
         return EXIT_INTERRUPTED
+    if summary.get("degraded") and (args.fail_on_degraded or not args.quiet):
+        print(f"{'error' if args.fail_on_degraded else 'warning'}: the run was degraded: {degraded_summary(summary)}; "
+              f"see io in {out_dir}/summary.json", file=err)
+        if args.fail_on_degraded:
+            return EXIT_DEGRADED
     if not args.quiet:
         rate = summary["ticks_per_second"]
         print(
