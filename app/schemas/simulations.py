@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, computed_field, field_validator
 
 from app.engine.clock import MAX_TIME_SCALE, MIN_TIME_SCALE
 from app.engine.hil.server import is_loopback
@@ -99,6 +99,33 @@ class Timing(BaseModel):
     max: float | None = Field(None, description="milliseconds")
 
 
+class BindingQuality(BaseModel):
+    """How often one read binding's value was held (stale) or answered Bad by the PLC."""
+
+    port: str
+    endpoint: str
+    node_id: str
+    stale: int = Field(description="ticks whose read gave no fresh value (PLC unreachable, read failed or timed out)")
+    bad: int = Field(description="ticks on which the PLC answered a Bad status for the node")
+    stale_ratio: float = Field(description="stale / ticks read")
+    bad_ratio: float = Field(description="bad / ticks read")
+
+
+class ReadQuality(BaseModel):
+    """Quality of the values the PLC delivered, over every tick of the run; telemetry marks each sample in the column
+    `<component>.<port>:quality` (0 good, 1 stale, 2 bad) next to its port."""
+
+    ticks: int = Field(description="ticks that read the PLC")
+    samples: int = Field(description="ticks x read bindings")
+    stale: int = Field(description="samples holding the last good value (PLC unreachable, read failed or timed out)")
+    bad: int = Field(description="samples the PLC answered a Bad status for")
+    stale_ratio: float = Field(description="stale / samples")
+    bad_ratio: float = Field(description="bad / samples")
+    degraded_ticks: int = Field(description="ticks on which at least one read binding was stale or bad")
+    degraded_time: float = Field(description="simulated seconds of those ticks (degraded_ticks x dt)")
+    bindings: list[BindingQuality] = Field(default_factory=list)
+
+
 class RunIO(BaseModel):
     """I/O health of a hardware-in-the-loop run (and of the served twin, if any)."""
 
@@ -109,7 +136,16 @@ class RunIO(BaseModel):
     read_ms: Timing | None = Field(None, description="per-tick time of the batched reads")
     write_ms: Timing | None = Field(None, description="per-tick time of the batched writes")
     binding_errors: list[dict[str, Any]] = Field(default_factory=list, description="bindings whose node failed")
-    endpoints: dict[str, dict[str, Any]] = Field(default_factory=dict, description="per endpoint health")
+    endpoints: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="per endpoint health (state, reconnects, seconds_degraded, dropped_writes)"
+    )
+    dropped_writes: int = Field(0, description="ticks whose Write to an endpoint was dropped: it was not connected")
+    quality: ReadQuality | None = Field(None, description="hil: how many read samples were stale or bad")
+    degraded: bool = Field(
+        False,
+        description="the run has been degraded at some point: a PLC connection lost, a stale or bad read sample, or "
+        "a dropped write",
+    )
     opcua_server: dict[str, Any] | None = Field(None, description="the served twin: url, namespace, counters")
 
 
@@ -156,6 +192,14 @@ class SimulationRead(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="true once a hil run has been degraded (a PLC lost, stale or bad read samples, dropped writes): a "
+        "run that ends so keeps its status (`completed`, `stopped`, ...) and says it here; details in `io`"
+    )
+    @property
+    def degraded(self) -> bool:
+        return self.io is not None and self.io.degraded
 
 
 class PortReading(BaseModel):
