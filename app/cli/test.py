@@ -1,7 +1,9 @@
 """``python run.py test SCENARIO_OR_DIR...``: run test scenarios headless, write JUnit/HTML reports.
 
 Exit codes: 0 every assertion passed, 1 an assertion failed or a run stopped with an error, 2 a file
-is invalid (scenario, model or trace; the message gives the location of the problem) or an option is.
+is invalid (scenario, model or trace; the message gives the location of the problem) or an option is,
+4 ``--fail-on-degraded``: every assertion passed but a run was degraded (a PLC lost, stale or bad samples, dropped
+writes).
 With ``--seeds``/``--sweep``/``--metric``/``--scheduler`` one scenario runs as a campaign (``_campaign.py``).
 """
 
@@ -52,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "campaign one per CPU)")
     parser.add_argument("--replay", metavar="TRACE",
                         help="feed a recorded trace CSV into the model's read bindings (sim mode)")
+    parser.add_argument("--fail-on-degraded", action="store_true",
+                        help="exit 4 when every assertion passed but a run was degraded: a PLC lost for a while, "
+                             "stale or bad read samples, dropped writes (hil and replayed runs; for CI)")
     parser.add_argument("--seed", metavar="S", help="run with this seed instead of the scenario's")
     parser.add_argument("--set", action="append", default=[], metavar="COMP.PARAM=VALUE",
                         help="run with this parameter value instead of the model's (repeatable)")
@@ -257,6 +262,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{mark}  {r.name}  ({path}; {len(r.assertions)} assertions, {r.wall_time:.2f} s)")
         if r.error:
             print(f"      error: {r.error}")
+        if r.degraded:
+            q = r.quality or {}
+            print(f"      degraded: {q.get('stale', 0)} stale and {q.get('bad', 0)} bad of {q.get('samples', 0)} "
+                  f"read samples ({q.get('stale_ratio', 0.0):.1%} stale)")
         for a in r.assertions:
             if not a.passed:
                 print(f"      FAIL {a.name}: {a.message}")
@@ -271,7 +280,13 @@ def run(args: argparse.Namespace) -> int:
         _write(args.html, html_report(results))
     if args.out:
         write_outputs(args.out, files, results)
-    return 0 if all(r.passed for r in results) else 1
+    if not all(r.passed for r in results):
+        return 1
+    if args.fail_on_degraded and any(r.degraded for r in results):
+        names = ", ".join(r.name for r in results if r.degraded)
+        print(f"error: --fail-on-degraded: degraded run(s): {names}", file=sys.stderr)
+        return 4
+    return 0
 
 
 def _write(path: str, text: str) -> None:

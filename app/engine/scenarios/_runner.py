@@ -18,7 +18,7 @@ from .._exceptions import RunError, SimulationError
 from ..clock import FastClock, WallClock
 from ..components import REGISTRY
 from ..document import ModelDocument
-from ..io import PortIO
+from ..io import PortIO, is_degraded
 from ..simulator import Simulator
 from ._document import AssertionSpec, Scenario, check_scenario, quantize
 from ._errors import ScenarioError
@@ -79,6 +79,10 @@ class ScenarioResult:
     # {"time": [...], "ports": {port: [...]}, "units": {port: unit}} (units may be missing in stored results)
     series: dict[str, Any] = field(default_factory=dict)
     trace: Trace | None = None  # raw values of the read bindings, when the model has any
+    # Fed by a PortIO (hil, replay): quality of the read samples (Simulator.read_quality) and whether the run was
+    # degraded (app.engine.io.is_degraded: a PLC lost, stale or bad samples, dropped writes).
+    quality: dict[str, Any] | None = None
+    degraded: bool = False
 
     @property
     def failures(self) -> int:
@@ -190,6 +194,8 @@ def run_scenario(
     if reads:
         trace = recorder.trace if recorder is not None else _trace_from_recording(model_doc, columns, times, reads)
     status = "stopped" if stopped else "error" if error else "passed" if all(r.passed for r in results) else "failed"
+    quality = sim.read_quality() if io is not None else None
+    degraded = io is not None and is_degraded({**io.stats(), "quality": quality})
     return ScenarioResult(
         name=scenario.name, passed=status == "passed", status=status, seed=scenario.seed, dt=dt,
         duration=scenario.duration, ticks=len(times), model=model_doc.name, model_digest=model_doc.digest(),
@@ -198,6 +204,7 @@ def run_scenario(
                         "target": scenario.faults[p.fault].target, "start": p.start_tick * dt,
                         "end": p.end_tick * dt} for p in sorted(periods, key=lambda p: (p.start_tick, p.fault))],
         series={"time": times, "ports": columns, "units": _units(model_doc, list(columns))}, trace=trace,
+        quality=quality, degraded=degraded,
     )
 
 
