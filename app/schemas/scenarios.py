@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.common import ReadBase
+from app.schemas.simulations import ReadQuality
 
 ScenarioRunStatus = Literal["pending", "running", "completed", "failed", "aborted"]
 
@@ -96,6 +97,12 @@ class ScenarioRunRead(BaseModel):
     fault_periods: list[FaultPeriodRead] = Field(default_factory=list)
     wall_time: float = Field(description="seconds the run took")
     error: str | None
+    degraded: bool = Field(
+        False,
+        description="mode hil: the run was degraded (a PLC lost for a while, stale or bad read samples, dropped "
+        "writes); the verdict still stands, judged on the values the twin held",
+    )
+    quality: ReadQuality | None = Field(None, description="mode hil: how many read samples were stale or bad")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

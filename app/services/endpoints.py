@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,17 @@ from app.services.common import get_or_404, paginate, release_connection
 
 # Changing any of these clears the stored password unless the same request sends a new one.
 CREDENTIAL_BOUND = ("url", "security_policy", "security_mode")
+
+
+def with_stored_passwords(
+    session: Session, project_id: int | None, endpoints: Sequence[EndpointSpec]
+) -> list[EndpointSpec]:
+    """A document's endpoints with the passwords stored in the project (documents never carry them)."""
+    rows = session.execute(
+        select(Endpoint.id, Endpoint.name, Endpoint.password).where(Endpoint.project_id == project_id)
+    )
+    stored = {name: secrets.decrypt(session, password, endpoint_id) for endpoint_id, name, password in rows}
+    return [replace(e, password=stored[e.name]) if stored.get(e.name) else e for e in endpoints]
 
 
 def to_read(endpoint: Endpoint) -> EndpointRead:

@@ -4,6 +4,8 @@ One runner per application. Each run has a cancel event that ``run_scenario`` ch
 ``stop(run_id)`` (the stop route, deleting the scenario) and shutdown set it, and the run ends ``aborted``
 with the time it reached. At shutdown the runner waits briefly and marks runs still going ``aborted``
 (their late final write is then ignored); at start-up it marks runs a previous process left active ``aborted``.
+A ``hil`` run gets its PLC adapter from ``io_factory`` in its own thread: the connection is made there, so the
+request never waits on a PLC, and a PLC that cannot be put in the loop ends the run ``failed`` naming the reason.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db.base import utcnow
 from app.db.scenarios import ACTIVE_SCENARIO_STATUSES, ScenarioRun
 from app.db.session import get_session_factory
-from app.engine import ModelDocument, Simulator
+from app.engine import ModelDocument, PortIO, Simulator
+from app.engine._exceptions import PortIOError
 from app.engine.scenarios import Scenario, run_scenario
 
 logger = logging.getLogger(__name__)
@@ -58,10 +61,13 @@ class ScenarioRunner:
             result = session.execute(stmt.values(status="aborted", error=ABORTED_MESSAGE, finished_at=utcnow()))
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def launch(self, run_id: int, scenario: Scenario, model_doc: ModelDocument) -> None:
-        """Start the run's thread (call once its row is committed)."""
+    def launch(
+        self, run_id: int, scenario: Scenario, model_doc: ModelDocument, io_factory: Callable[[], PortIO] | None = None
+    ) -> None:
+        """Start the run's thread (call once its row is committed); ``io_factory`` makes a hil run's PLC adapter."""
         thread = threading.Thread(
-            target=self._run, args=(run_id, scenario, model_doc), name=f"scenario-run-{run_id}", daemon=True
+            target=self._run, args=(run_id, scenario, model_doc, io_factory), name=f"scenario-run-{run_id}",
+            daemon=True,
         )
         with self._lock:
             self._threads[run_id] = thread
@@ -120,15 +126,26 @@ class ScenarioRunner:
                 .values(**values)
             )
 
-    def _run(self, run_id: int, scenario: Scenario, model_doc: ModelDocument) -> None:
+    def _run(
+        self, run_id: int, scenario: Scenario, model_doc: ModelDocument, io_factory: Callable[[], PortIO] | None = None
+    ) -> None:
         t0 = time.perf_counter()
         final: dict[str, Any]
         with self._lock:
             cancel = self._cancels.setdefault(run_id, threading.Event())
         try:
             self._write(run_id, {"status": "running", "started_at": utcnow()})
-            result = run_scenario(scenario, model_doc, tick_hook=self._tick_hook(), cancel=cancel)
-            if result.status == "stopped":
+            io = io_factory() if io_factory is not None else None
+            try:
+                result = run_scenario(scenario, model_doc, io=io, tick_hook=self._tick_hook(), cancel=cancel)
+            except PortIOError as exc:  # the PLC could not be put in the loop: nothing ran
+                if io is not None:
+                    io.close()
+                result = None
+                final = {"status": "failed", "error": exc.message, "wall_time": time.perf_counter() - t0}
+            if result is None:
+                pass
+            elif result.status == "stopped":
                 reason = ABORTED_MESSAGE if self._stopping.is_set() else STOPPED_MESSAGE
                 final = {"status": "aborted", "wall_time": result.wall_time, "error": f"{reason}: {result.error}"}
             else:
