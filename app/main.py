@@ -10,12 +10,14 @@ from fastapi import APIRouter, Depends, FastAPI
 from app import web
 from app.api import errors
 from app.api.audit import AuditMiddleware
+from app.api.campaign_runner import campaign_runner_lifespan
 from app.api.middleware import RequestGuard
 from app.api.observability import Observability, RequestContextMiddleware
 from app.api.routes import (
     audit,
     auth,
     bindings,
+    campaigns,
     component_types,
     components,
     connections,
@@ -57,6 +59,7 @@ API_ROUTERS: list[APIRouter] = [
     fault_types.router,
     scenarios.router,
     scenarios.runs_router,
+    campaigns.router,
     members.router,
     users.router,
     users.tokens_router,
@@ -85,8 +88,8 @@ DESCRIPTION += simulation_stream.STREAM_PROTOCOL
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start-up and shutdown: the simulation run manager and the scenario runner live as long as the application."""
-    with run_manager_lifespan(app), scenario_runner_lifespan(app):
+    """Start-up and shutdown: the run manager, the scenario and the campaign runner live as long as the application."""
+    with run_manager_lifespan(app), scenario_runner_lifespan(app), campaign_runner_lifespan(app):
         yield
 
 

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     max_recorded_values: int = Field(
         20_000_000, ge=1, description="most values (samples x ports) one run may record"
     )
+    # Campaigns (README "Campaigns"): many runs of one scenario, on local processes or a Dask cluster.
+    max_campaign_runs: int = Field(100_000, ge=1, description="most runs (grid points x seeds) one campaign may have")
+    campaign_workers: int = Field(0, ge=0, description="local processes a campaign runs on; 0 = one per CPU")
+    campaign_scheduler: str | None = Field(
+        None, description="run campaigns on this Dask scheduler (tcp://host:port) instead of local processes"
+    )
     # Requests that wait on a PLC (endpoint test and browse, starting a HIL run or the twin's OPC UA server) give
     # their database connection back before they wait, and beyond these limits are refused at once (429).
     plc_waits_per_user: int = Field(

@@ -26,6 +26,7 @@ _LABELS = {
     "simulation_runs": "simulation run",
     "scenarios": "scenario",
     "scenario_runs": "scenario run",
+    "campaigns": "campaign",
 }
 
 

@@ -42,6 +42,8 @@ def other_team(client: TestClient, bob: dict[str, str]) -> dict[str, Any]:
     binding = client.get(f"/api/v1/communication-bindings?machine_model_id={model['id']}", headers=bob).json()
     stored = client.post(f"/api/v1/scenarios?machine_model_id={model['id']}", json=scenario(), headers=bob).json()
     scenario_run = post(client, bob, f"scenarios/{stored['id']}/run")
+    campaign = client.post("/api/v1/campaigns", json={"scenario_id": stored["id"], "seeds": 2}, headers=bob)
+    assert campaign.status_code == 202, campaign.text
     run = post(client, bob, "simulations/start", machine_model_id=model["id"], record={"ports": ["g.out"]},
                realtime=True, time_scale=0.1)
     token = post(client, bob, "tokens", name="bob's")
@@ -56,6 +58,7 @@ def other_team(client: TestClient, bob: dict[str, str]) -> dict[str, Any]:
         "binding_id": binding["items"][0]["id"],
         "scenario_id": stored["id"],
         "scenario_run_id": scenario_run["id"],
+        "campaign_id": campaign.json()["id"],
         "simulation_run_id": run["id"],
         "token_id": token["id"],
     }
@@ -131,9 +134,11 @@ def test_every_route_answers_for_another_projects_object_as_if_it_did_not_exist(
 
 
 FILTERS = {
-    "project_id": ["/api/v1/machine-models", "/api/v1/endpoints", "/api/v1/scenarios", "/api/v1/audit"],
+    "project_id": ["/api/v1/machine-models", "/api/v1/endpoints", "/api/v1/scenarios", "/api/v1/audit",
+                   "/api/v1/campaigns"],
     "machine_model_id": ["/api/v1/components", "/api/v1/connections", "/api/v1/communication-bindings",
                          "/api/v1/simulations", "/api/v1/scenarios"],
+    "scenario_id": ["/api/v1/campaigns"],
     "component_id": ["/api/v1/connections", "/api/v1/communication-bindings"],
     "endpoint_id": ["/api/v1/communication-bindings"],
 }
@@ -158,6 +163,7 @@ def test_bodies_referring_to_another_projects_objects_are_404_as_if_missing(clie
                                     "node_id": "ns=2;s=X", "direction": "write"}, "component_id"),
         ("simulations/start", {"machine_model_id": b["machine_model_id"]}, "machine_model_id"),
         ("tokens", {"project_id": b["project_id"]}, "project_id"),
+        ("campaigns", {"scenario_id": b["scenario_id"]}, "scenario_id"),
     ]
     for path, body, field in creates:
         hidden = client.post(f"/api/v1/{path}", json=body, headers=headers)
@@ -173,7 +179,7 @@ def test_bodies_referring_to_another_projects_objects_are_404_as_if_missing(clie
 def test_lists_and_the_audit_trail_show_nothing_of_another_project(client: TestClient, world: dict) -> None:
     headers, b = world["alice"], world["b"]
     lists = ["machine-models", "components", "connections", "endpoints", "communication-bindings", "simulations",
-             "scenarios"]
+             "scenarios", "campaigns"]
     for name in lists:
         body = client.get(f"/api/v1/{name}", headers=headers).json()
         assert body["total"] == 0 and body["items"] == [], name

@@ -46,6 +46,8 @@ def actions(ids: dict[str, Any], start_run: Callable[[], int]) -> list[tuple[str
         ("pace run", "operator", lambda r, ok: ("PATCH", f"{sims}/{run}", {"time_scale": 1.0})),
         ("stop run", "operator", lambda r, ok: ("POST", f"{sims}/{start_run() if ok else run}/stop", None)),
         ("run scenario", "operator", lambda r, ok: ("POST", f"/api/v1/scenarios/{s}/run", None)),
+        ("run campaign", "operator", lambda r, ok: ("POST", "/api/v1/campaigns", {"scenario_id": s, "seeds": 2})),
+        ("list campaigns", "observer", lambda r, ok: ("GET", "/api/v1/campaigns", None)),
         ("add component", "engineer", lambda r, ok: ("POST", "/api/v1/components", {"machine_model_id": m,
                                                                                 "name": f"c_{r}", "type": "Gain",
                                                                                 "inputs": {"in": 0.0}})),

@@ -178,6 +178,16 @@ class CampaignResult:
             d["cases"] = [c.to_dict() for c in self.cases]
         return d
 
+    @classmethod
+    def from_summary(cls, summary: dict[str, Any], cases: Sequence[dict[str, Any]]) -> CampaignResult:
+        """The result rebuilt from ``to_dict(cases=False)`` and the cases' dicts (as a service stores them)."""
+        return cls(name=summary["name"], model=summary["model"], model_digest=summary["model_digest"],
+                   seeds=list(summary["seeds"]), sweeps=dict(summary["sweeps"]), fixed=dict(summary["fixed"]),
+                   metrics=list(summary["metrics"]), points=[p["parameters"] for p in summary["points"]],
+                   cases=[CaseResult.from_dict(c) for c in cases], path=summary.get("path"),
+                   executor=summary.get("executor", ""), wall_time=summary.get("wall_time", 0.0),
+                   stopped=summary.get("stopped", False))
+
     def verdicts(self) -> dict[str, Any]:
         """The deterministic part (no wall times, no executor): equal for the same campaign on any executor."""
         d = self.to_dict()
@@ -273,7 +283,7 @@ def run_campaign(
     executor: Executor | None = None,
     workers: int | None = None,
     mp_context: BaseContext | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
     cancel: threading.Event | None = None,
     executor_name: str | None = None,
 ) -> CampaignResult:
@@ -281,7 +291,7 @@ def run_campaign(
 
     Without ``executor``: ``workers`` local processes (default: one per CPU; 1 runs in this thread). With one
     (a Dask client's ``get_executor()``, say), ``workers`` says how many run at once, to size the chunks.
-    ``progress(done, total)`` is called in this thread as chunks finish; setting ``cancel`` stops submitting and
+    ``progress(done, total, passed)`` is called in this thread as chunks finish; setting ``cancel`` stops submitting and
     cancels what has not started: the result then has ``stopped`` and the cases that ran.
     """
     problems = check_campaign(campaign)
@@ -300,15 +310,17 @@ def run_campaign(
     stopped = False
     if executor is None and n_workers == 1:
         name = executor_name or "this process"
-        done = 0
+        done = passed = 0
         for i, chunk in enumerate(chunks):
             if cancel is not None and cancel.is_set():
                 stopped = True
                 break
-            _, results[i] = run_chunk(campaign.scenario, campaign.model, chunk, metrics)
-            done += len(chunk)
+            _, cases = run_chunk(campaign.scenario, campaign.model, chunk, metrics)
+            results[i] = cases
+            done += len(cases)
+            passed += sum(c.passed for c in cases)
             if progress is not None:
-                progress(done, len(flat))
+                progress(done, len(flat), passed)
     else:
         own = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=min(n_workers, len(chunks)), mp_context=mp_context)
@@ -329,13 +341,13 @@ def run_campaign(
 
 def _gather(pool: Executor, campaign: Campaign, chunks: list[list[tuple[int, dict[str, Any], int]]],
             results: list[list[CaseResult] | None], metrics: list[Metric],
-            progress: Callable[[int, int], None] | None, cancel: threading.Event | None, total: int) -> bool:
+            progress: Callable[[int, int, int], None] | None, cancel: threading.Event | None, total: int) -> bool:
     """Submit every chunk, collect them into their slots; True if cancelled before all ran."""
     futures: dict[Future[tuple[str, list[CaseResult]]], int] = {
         pool.submit(run_chunk, campaign.scenario, campaign.model, chunk, metrics): i for i, chunk in enumerate(chunks)
     }
     pending = set(futures)
-    done_runs = 0
+    done_runs = passed = 0
     try:
         while pending:
             finished, pending = wait(pending, timeout=0.5 if cancel is not None else None,
@@ -347,8 +359,9 @@ def _gather(pool: Executor, campaign: Campaign, chunks: list[list[tuple[int, dic
                                         "would not be comparable; run the same platform version everywhere")
                 results[futures[future]] = cases
                 done_runs += len(cases)
+                passed += sum(c.passed for c in cases)
             if finished and progress is not None:
-                progress(done_runs, total)
+                progress(done_runs, total, passed)
             if cancel is not None and cancel.is_set():
                 for future in pending:
                     future.cancel()

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from app.engine.campaigns import CampaignError, run_campaign
+from app.engine.campaigns import CampaignError, CampaignResult, run_campaign
 from app.engine.campaigns._runner import _percentile, chunk_size
 from tests.engine.campaigns.support import campaign
 
@@ -96,9 +96,17 @@ def test_worst_cases_are_the_failing_ones_with_most_failed_assertions_first() ->
     assert result.case_parameters(worst[0]) == {"g.k": 1.5, "ramp.slope": 0.9}
 
 
-def test_the_result_is_json_able() -> None:
-    data = json.loads(json.dumps(run_campaign(campaign(), workers=1).to_dict()))
+def test_the_result_is_json_able_and_comes_back_from_its_summary_and_cases() -> None:
+    result = run_campaign(campaign(), workers=1)
+    data = json.loads(json.dumps(result.to_dict()))
     assert data["runs"] == 24 and len(data["cases"]) == 24 and data["points"][3]["pass_rate"] == 0.5
+    assert CampaignResult.from_summary(data, data["cases"]).to_dict() == result.to_dict()
+
+
+def test_progress_counts_runs_done_and_passed() -> None:
+    seen: list[tuple[int, int, int]] = []
+    run_campaign(campaign(), workers=2, progress=lambda *counts: seen.append(counts))
+    assert seen[-1] == (24, 24, 10) and [s[0] for s in seen] == sorted(s[0] for s in seen)
 
 
 def test_a_campaign_that_does_not_fit_the_model_runs_nothing() -> None:
@@ -110,7 +118,7 @@ def test_a_campaign_that_does_not_fit_the_model_runs_nothing() -> None:
 def test_a_cancelled_campaign_says_it_stopped_and_keeps_what_ran() -> None:
     cancel = threading.Event()
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int, passed: int) -> None:
         cancel.set()  # after the first chunk
 
     result = run_campaign(campaign(), workers=1, cancel=cancel, progress=progress)
