@@ -119,6 +119,7 @@ class InputDriver(TimestampedBase):
 # Simulation runs live in their own module; importing it here registers them on the metadata Alembic compares.
 from app.db.auth import ApiToken, AuditEvent, AuthSession, PlcWriteGrant, ProjectMember, User  # noqa: E402
 from app.db.campaigns import Campaign  # noqa: E402
+from app.db.model_documents import StoredModelDocument  # noqa: E402
 from app.db.runs import RunTelemetry, SimulationRun  # noqa: E402
 from app.db.scenarios import Scenario, ScenarioRun  # noqa: E402
 
@@ -140,5 +141,6 @@ __all__ = [
     "Scenario",
     "ScenarioRun",
     "SimulationRun",
+    "StoredModelDocument",
     "User",
 ]

@@ -1,7 +1,8 @@
 """Tables of simulation runs: one row per run, its events, and its recorded telemetry once the run has ended.
 
 A run keeps its history when its machine model is deleted (``machine_model_id`` becomes NULL); the model's
-name and the hash of the document it ran identify what was simulated.
+name and the hash of the document it ran identify what was simulated, and the document itself is kept in
+``model_documents`` (app/db/model_documents.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ class SimulationRun(TimestampedBase):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
     model_name: Mapped[str] = mapped_column(String(200))
     model_hash: Mapped[str] = mapped_column(String(64))
+    # The document it ran (model_documents, by hash); null for runs from before documents were kept.
+    document_hash: Mapped[str | None] = mapped_column(String(64), ForeignKey("model_documents.hash"), index=True)
+    # The start request as given (without the model id): what a rerun replays.
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rerun_of: Mapped[int | None] = mapped_column(ForeignKey("simulation_runs.id", ondelete="SET NULL"), index=True)
     engine_version: Mapped[str] = mapped_column(String(20))
     mode: Mapped[str] = mapped_column(String(10), default="sim")
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)

@@ -46,6 +46,9 @@ class ScenarioRun(TimestampedBase):
     scenario_name: Mapped[str] = mapped_column(String(200))
     model_name: Mapped[str] = mapped_column(String(200))
     model_hash: Mapped[str] = mapped_column(String(64))
+    # The model document it ran (model_documents, by hash); null for runs from before documents were kept.
+    document_hash: Mapped[str | None] = mapped_column(String(64), ForeignKey("model_documents.hash"), index=True)
+    rerun_of: Mapped[int | None] = mapped_column(ForeignKey("scenario_runs.id", ondelete="SET NULL"), index=True)
     engine_version: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     verdict: Mapped[str | None] = mapped_column(String(10))

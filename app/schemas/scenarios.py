@@ -83,7 +83,13 @@ class ScenarioRunRead(BaseModel):
     scenario_name: str
     machine_model_id: int | None = Field(description="null once the model is deleted")
     model_name: str
-    model_hash: str
+    model_hash: str = Field(description="sha256 of the canonical model document the run ran")
+    document_hash: str | None = Field(
+        None,
+        description="the stored model document the run ran (equal to `model_hash`), returned by "
+        "`GET /scenario-runs/{id}/model`; null for runs started before runs kept their document",
+    )
+    rerun_of: int | None = Field(None, description="the scenario run this one reruns, if any")
     engine_version: str
     status: ScenarioRunStatus
     verdict: Literal["passed", "failed"] | None = Field(description="null until completed (and when the run failed)")

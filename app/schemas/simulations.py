@@ -163,7 +163,19 @@ class SimulationRead(BaseModel):
     id: int
     machine_model_id: int | None
     model_name: str
-    model_hash: str
+    model_hash: str = Field(description="sha256 of the canonical model document the run ran")
+    document_hash: str | None = Field(
+        None,
+        description="the stored document the run ran (equal to `model_hash`), returned by "
+        "`GET /simulations/{id}/model`; null for runs started before runs kept their document (only `model_hash` is "
+        "known, and they cannot be rerun)",
+    )
+    settings: dict[str, Any] | None = Field(
+        None,
+        description="the start request as given, without `machine_model_id` (`dt` null: the model's); what "
+        "`POST /simulations/{id}/rerun` replays. Null for runs from before it was kept",
+    )
+    rerun_of: int | None = Field(None, description="the run this one reruns, if any")
     engine_version: str
     mode: str
     status: RunStatus

@@ -33,7 +33,7 @@ from app.engine.scenarios import (
     recorded_ports,
 )
 from app.engine.scenarios import Scenario as ParsedScenario
-from app.services import access, documents, limits
+from app.services import access, documents, limits, model_documents
 from app.services.common import get_or_404, paginate
 from app.services.scenario_runner import STOPPED_MESSAGE, ScenarioRunner
 
@@ -49,6 +49,8 @@ __all__ = [
     "list_",
     "list_runs",
     "read_run",
+    "rerun",
+    "run_document",
     "start_run",
     "update",
 ]
@@ -206,6 +208,22 @@ def start_run(session: Session, runner: ScenarioRunner, row: Scenario) -> Scenar
             [{"loc": "model_id", **p} for p in problems],
             code="invalid_model",
         )
+    return _launch(session, runner, document, scenario, model_doc, row.id, model.id, model.project_id, model.name)
+
+
+def _launch(
+    session: Session,
+    runner: ScenarioRunner,
+    document: dict[str, Any],
+    scenario: ParsedScenario,
+    model_doc: engine.ModelDocument,
+    scenario_id: int | None,
+    machine_model_id: int | None,
+    project_id: int | None,
+    model_name: str,
+    rerun_of: int | None = None,
+) -> ScenarioRun:
+    """Check the run's size, store it pending (with the model document it runs), start it once committed."""
     dt = scenario.dt or model_doc.dt
     ticks = limits.run_ticks(scenario.duration, dt)
     limits.check_run_size(
@@ -213,12 +231,14 @@ def start_run(session: Session, runner: ScenarioRunner, row: Scenario) -> Scenar
         loc={"ticks": "run.duration", "values": "assertions"},
     )
     run = ScenarioRun(
-        scenario_id=row.id,
-        machine_model_id=model.id,
-        project_id=model.project_id,
+        scenario_id=scenario_id,
+        machine_model_id=machine_model_id,
+        project_id=project_id,
         scenario_name=scenario.name,
-        model_name=model.name,
+        model_name=model_name,
         model_hash=model_doc.digest(),
+        document_hash=model_documents.store(session, model_doc),
+        rerun_of=rerun_of,
         engine_version=engine.ENGINE_VERSION,
         status="pending",
         seed=scenario.seed,
@@ -233,6 +253,34 @@ def start_run(session: Session, runner: ScenarioRunner, row: Scenario) -> Scenar
     # The thread writes to this row from its own session: start it only once the row is committed.
     event.listen(session, "after_commit", lambda _s: runner.launch(run_id, scenario, model_doc), once=True)
     return run
+
+
+def rerun(session: Session, runner: ScenarioRunner, run: ScenarioRun) -> ScenarioRun:
+    """Run the scenario document ``run`` ran on the model document it ran, again: same seed, dt and duration,
+    so the same verdicts and values, whatever became of the scenario and the model since.
+
+    404 ``document_not_kept`` for a run from before model documents were stored."""
+    model_doc = engine.parse_document(
+        model_documents.of_run(session, "scenario run", run.id, run.document_hash, run.model_hash)
+    )
+    try:
+        scenario = parse_scenario(run.document)
+    except ScenarioError as exc:  # stored by an engine that accepted it
+        raise _problems_error(exc.message, exc.problems) from exc
+    if scenario.mode == "hil":
+        raise UnprocessableError(
+            "mode 'hil' is not supported over the API yet; run it with `run.py test` and the HIL adapter",
+            [{"loc": "run.mode", "message": "not supported over the API yet", "valid": ["sim"]}],
+            code="hil_not_supported",
+        )
+    return _launch(session, runner, run.document, scenario, model_doc, run.scenario_id, run.machine_model_id,
+                   run.project_id, run.model_name, rerun_of=run.id)
+
+
+def run_document(session: Session, run: ScenarioRun) -> dict[str, Any]:
+    """The model document a scenario run ran, in canonical form."""
+    stored = model_documents.of_run(session, "scenario run", run.id, run.document_hash, run.model_hash)
+    return model_documents.canonical(stored)
 
 
 def stop_run(session: Session, runner: ScenarioRunner, run: ScenarioRun) -> ScenarioRun:

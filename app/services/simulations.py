@@ -25,7 +25,16 @@ from app.db.models import Endpoint, MachineModel
 from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
 from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
-from app.services import access, documents, limits, plc_waits, plc_write, secrets, simulation_faults
+from app.services import (
+    access,
+    documents,
+    limits,
+    model_documents,
+    plc_waits,
+    plc_write,
+    secrets,
+    simulation_faults,
+)
 from app.services.common import engine_errors, get_or_404, paginate, release_connection
 from app.services.run_events import stored_events
 from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
@@ -40,18 +49,22 @@ def get_run(session: Session, run_id: int) -> SimulationRun:
 
 
 def _endpoints_with_passwords(
-    session: Session, model: MachineModel, endpoints: Sequence[engine.EndpointSpec]
+    session: Session, project_id: int | None, endpoints: Sequence[engine.EndpointSpec]
 ) -> list[engine.EndpointSpec]:
     """The document's endpoints with the passwords stored in the project (documents never carry them)."""
     rows = session.execute(
-        select(Endpoint.id, Endpoint.name, Endpoint.password).where(Endpoint.project_id == model.project_id)
+        select(Endpoint.id, Endpoint.name, Endpoint.password).where(Endpoint.project_id == project_id)
     )
     stored = {name: secrets.decrypt(session, password, endpoint_id) for endpoint_id, name, password in rows}
     return [replace(e, password=stored.get(e.name)) if stored.get(e.name) else e for e in endpoints]
 
 
 def _open_link(
-    session: Session, model: MachineModel, sim: engine.Simulator, data: SimulationStart, data_dir: Path | None
+    session: Session,
+    project_id: int | None,
+    sim: engine.Simulator,
+    data: SimulationStart,
+    data_dir: Path | None,
 ) -> tuple[TwinLink | None, dict[str, Any] | None]:
     """Serve the twin and/or connect its PLCs before the run exists: (link, None), or (None, failure) when an
     endpoint cannot be reached (the run is then recorded as failed). Binding problems are a 422 listing all."""
@@ -59,19 +72,19 @@ def _open_link(
     if hil and not sim.plan.doc.bindings:
         raise UnprocessableError(
             "mode 'hil' needs bindings: this model binds no port to an OPC UA node",
-            [{"loc": "mode", "machine_model_id": model.id}],
+            [{"loc": "mode", "machine_model_id": data.machine_model_id}],
             code="no_bindings",
         )
     server = data.opcua_server
     link = TwinLink(
         sim,
         hil=hil,
-        endpoints=_endpoints_with_passwords(session, model, sim.plan.doc.endpoints) if hil else None,
+        endpoints=_endpoints_with_passwords(session, project_id, sim.plan.doc.endpoints) if hil else None,
         data_dir=data_dir,
         on_disconnect=data.on_disconnect,
         server_port=server.port if server is not None else None,
         server_host=server.host if server is not None else "127.0.0.1",
-        server_security=server_security(session, model.project_id, server, sim.plan.doc, hil),
+        server_security=server_security(session, project_id, server, sim.plan.doc, hil),
         time_scale=data.time_scale,
     )
     try:
@@ -108,6 +121,24 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
     model = get_or_404(session, MachineModel, data.machine_model_id, "machine_model_id")
     with engine_errors():
         document = engine.parse_document(documents.build_document(session, model))
+    return _start(session, manager, document, data, data_dir, model.project_id, model.name)
+
+
+def _start(
+    session: Session,
+    manager: RunManager,
+    document: engine.ModelDocument,
+    data: SimulationStart,
+    data_dir: Path | None,
+    project_id: int | None,
+    model_name: str,
+    rerun_of: SimulationRun | None = None,
+) -> SimulationRun:
+    """Compile ``document``, connect what the run needs, store the run (and the document), start once committed.
+
+    A rerun passes the run it repeats: its row keeps that run's model id even when the model is gone, and it
+    ticks on the stored document, so live edits of the model do not reach it."""
+    with engine_errors():
         sim = engine.Simulator(document, dt=data.dt, seed=data.seed)
     if data.record is not None:
         with engine_errors("record"):
@@ -118,15 +149,19 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
         limits.check_run_size(session, ticks=ticks, values=recorded, what="the run", loc={})
     link, failure = None, None
     if data.mode == "hil":
-        plc_write.check_start(session, model.project_id, document)
+        plc_write.check_start(session, project_id, document)
     if data.mode == "hil" or data.opcua_server is not None:
-        link, failure = _open_link(session, model, sim, data, data_dir)
+        link, failure = _open_link(session, project_id, sim, data, data_dir)
     realtime = data.realtime or data.mode == "hil"  # a PLC in the loop lives in wall-clock time
     run = SimulationRun(
-        machine_model_id=model.id,
-        project_id=model.project_id,
-        model_name=model.name,
+        machine_model_id=rerun_of.machine_model_id if rerun_of is not None else data.machine_model_id,
+        project_id=project_id,
+        model_name=model_name,
         model_hash=document.digest(),
+        # Stored after the PLC wait above, which commits what the request did so far.
+        document_hash=model_documents.store(session, document),
+        settings=data.model_dump(mode="json", exclude={"machine_model_id"}),
+        rerun_of=rerun_of.id if rerun_of is not None else None,
         engine_version=engine.ENGINE_VERSION,
         mode=data.mode,
         status="pending",
@@ -153,7 +188,8 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
         clock: engine.FastClock | engine.WallClock = link.clock if realtime else engine.FastClock()
     else:
         clock = engine.WallClock(data.time_scale) if realtime else engine.FastClock()
-    handle = RunHandle(run.id, sim, data.duration, clock, link=link, machine_model_id=data.machine_model_id)
+    follows = data.machine_model_id if rerun_of is None else None  # a rerun keeps to its stored document
+    handle = RunHandle(run.id, sim, data.duration, clock, link=link, machine_model_id=follows)
     if link is not None:
         run.io = handle.io_status()
         link.on_client_force = lambda ref, value: _client_forced(handle, ref, value)
@@ -167,6 +203,59 @@ def start(session: Session, manager: RunManager, data: SimulationStart, data_dir
     # and must not start at all if the request's transaction rolls back.
     event.listen(session, "after_commit", lambda _session: manager.launch(handle), once=True)
     return run
+
+
+def rerun(session: Session, manager: RunManager, run: SimulationRun, data_dir: Path | None = None) -> SimulationRun:
+    """Run exactly what ``run`` ran again: its stored document (whatever became of the model since), its dt,
+    duration, seed, record, pacing, mode and served twin, through the same checks as a start.
+
+    404 ``document_not_kept`` for a run from before documents were stored. A HIL rerun needs the PLC-write grants
+    of a start, and each endpoint of the document must still exist in the project with the same connection
+    settings (409 ``endpoint_changed``): the stored password belongs to the endpoint as it is now."""
+    stored = model_documents.of_run(session, "simulation run", run.id, run.document_hash, run.model_hash)
+    with engine_errors():
+        document = engine.parse_document(stored)
+    settings = dict(run.settings or {})
+    # The row keeps the original's model id (or none, once the model is gone); the request only needs one.
+    data = SimulationStart.model_validate({**settings, "machine_model_id": run.machine_model_id or 0, "dt": run.dt})
+    if data.mode == "hil":
+        _check_endpoints_unchanged(session, run.project_id, document)
+    return _start(session, manager, document, data, data_dir, run.project_id, run.model_name, rerun_of=run)
+
+
+def document(session: Session, run: SimulationRun) -> dict[str, Any]:
+    """The model document the run ran, in canonical form (as the model export writes it)."""
+    stored = model_documents.of_run(session, "simulation run", run.id, run.document_hash, run.model_hash)
+    return model_documents.canonical(stored)
+
+
+def _check_endpoints_unchanged(session: Session, project_id: int | None, document: engine.ModelDocument) -> None:
+    """409 unless every endpoint the document binds to is in the project with the settings the document has.
+
+    Otherwise the endpoint's current password could go to the server the old document names (moving a password
+    to another server is what clearing it on a URL change prevents), and its PLC-write grant could not be checked.
+    """
+    used = {b.endpoint for b in document.bindings}
+    rows = {
+        e.name: e for e in session.scalars(select(Endpoint).where(Endpoint.project_id == project_id)) if e.name in used
+    }
+    problems: list[dict[str, Any]] = []
+    for spec in sorted((e for e in document.endpoints if e.name in used), key=lambda e: e.name):
+        row = rows.get(spec.name)
+        then = (spec.url, spec.security_policy, spec.security_mode, spec.username)
+        if row is None:
+            problems.append({"loc": "endpoints", "endpoint": spec.name, "reason": "deleted"})
+        elif (row.url, row.security_policy, row.security_mode, row.username) != then:
+            problems.append({"loc": "endpoints", "endpoint": spec.name, "endpoint_id": row.id, "reason": "changed",
+                             "url": spec.url, "current_url": row.url})
+    if problems:
+        names = ", ".join(f"{p['endpoint']} ({p['reason']})" for p in problems)
+        raise ConflictError(
+            f"a HIL rerun talks to the endpoints the run used, and these are no longer as they were: {names}; "
+            "start a new run of the model instead",
+            problems,
+            code="endpoint_changed",
+        )
 
 
 def _client_forced(handle: RunHandle, ref: str, value: Any) -> None:
@@ -394,12 +483,14 @@ def _csv_cell(value: Any) -> Any:
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "document",
     "events",
     "get_run",
     "list_",
     "list_forces",
     "read",
     "release_force",
+    "rerun",
     "set_force",
     "set_parameter",
     "set_time_scale",

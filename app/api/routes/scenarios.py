@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from app.api.deps import PageDep, SessionDep
+from app.api.documents import AcceptHeader, FormatQuery, document_response, document_responses
 from app.api.errors import error_responses
 from app.api.scenario_runner import ScenarioRunnerDep
 from app.api.security import ENGINEER, OBSERVER, OPERATOR, Engineer, Observer, access_to
@@ -162,6 +163,48 @@ def get_scenario_run(run: ScenarioRunForObserver) -> ScenarioRunRead:
     values then; `fault_periods` say when each fault was active.
     """
     return ScenarioRunRead.model_validate(service.read_run(run))
+
+
+@runs_router.post("/{run_id}/rerun", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(403, 404, 422))
+def rerun_scenario_run(
+    run: ScenarioRunForOperator, session: SessionDep, runner: ScenarioRunnerDep, response: Response
+) -> ScenarioRunRead:
+    """Run exactly what a scenario run ran once more, in the background (`rerun_of` names the original; follow the
+    new run at `Location`).
+
+    The rerun judges the scenario document the original ran (`GET /scenario-runs/{id}/scenario`) on the model
+    document it ran (`GET /scenario-runs/{id}/model`), with the same seed, `dt` and duration, so it gives the same
+    verdicts and values even if the scenario or the model was edited or deleted since. A run from before runs
+    kept their model document is a 404 `document_not_kept`.
+    """
+    new = service.rerun(session, runner, run)
+    response.headers["Location"] = f"/api/v1/scenario-runs/{new.id}"
+    return ScenarioRunRead.model_validate(service.read_run(new))
+
+
+@runs_router.get(
+    "/{run_id}/model", responses={**document_responses("The model document"), **error_responses(404, 422)}
+)
+def get_scenario_run_model(
+    run: ScenarioRunForObserver, session: SessionDep, format: FormatQuery = None, accept: AcceptHeader = None
+) -> Response:
+    """The exact model document the scenario run ran (JSON, or YAML with `?format=yaml` or `Accept:
+    application/yaml`), whatever became of the stored model since; its sha256 is the run's `document_hash`.
+
+    A run from before runs kept their model document answers 404 `document_not_kept`.
+    """
+    return document_response(service.run_document(session, run), format, accept)
+
+
+@runs_router.get(
+    "/{run_id}/scenario", responses={**document_responses("The scenario document"), **error_responses(404, 422)}
+)
+def get_scenario_run_scenario(
+    run: ScenarioRunForObserver, format: FormatQuery = None, accept: AcceptHeader = None
+) -> Response:
+    """The scenario document as the run ran it (JSON, or YAML with `?format=yaml` or `Accept: application/yaml`),
+    whatever became of the stored scenario since."""
+    return document_response(run.document, format, accept)
 
 
 @runs_router.post("/{run_id}/stop", responses=error_responses(403, 404, 409))

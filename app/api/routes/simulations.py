@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.api.deps import PageDep, SessionDep, SettingsDep
+from app.api.documents import AcceptHeader, FormatQuery, document_response, document_responses
 from app.api.errors import error_responses
 from app.api.security import OBSERVER, OPERATOR, Observer, Operator, access_to
 from app.api.simulation_runs import RunManagerDep
@@ -95,6 +96,40 @@ def get_simulation_status(run: RunForObserver, manager: RunManagerDep) -> Simula
     seconds) are current while the run is active; afterwards they are the final ones.
     """
     return SimulationRead.model_validate(service.read(run, manager))
+
+
+@router.get("/{run_id}/model", responses={**document_responses("The model document"), **error_responses(404, 422)})
+def get_simulation_model(run: RunForObserver, session: SessionDep, format: FormatQuery = None,
+                         accept: AcceptHeader = None) -> Response:
+    """The exact model document the run ran, as the model export writes it (JSON, or YAML with `?format=yaml` or
+    `Accept: application/yaml`), whatever became of the stored model since: edited, or deleted.
+
+    Its sha256 is the run's `document_hash`. A run started before runs kept their document answers 404
+    `document_not_kept` (its `model_hash` is all that is known).
+    """
+    return document_response(service.document(session, run), format, accept)
+
+
+@router.post(
+    "/{run_id}/rerun", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 404, 409, 422, 429)
+)
+def rerun_simulation(
+    run: RunForOperator, session: SessionDep, manager: RunManagerDep, settings: SettingsDep, response: Response
+) -> SimulationRead:
+    """Run exactly what a run ran once more: a new run (`rerun_of` names the original, `Location` points to it).
+
+    It ticks on the document the original ran (`document_hash`), even if the stored model was edited or deleted
+    since, with the same `dt`, `duration`, `seed`, `record`, pacing, `mode` and served twin. A `sim` run that
+    was neither forced, faulted, changed nor edited while it ran and was not stopped early records bit-identical
+    telemetry; what was done to the original while it ran is not replayed (its events list it), and edits of the
+    model do not reach the rerun. The checks of a start apply: the operator role, run limits, and for `mode:
+    "hil"` the PLC-write grants and the PLC as it is now; a HIL rerun whose endpoints were deleted or point
+    elsewhere since is a 409 `endpoint_changed`. A run from before runs kept their document is a 404
+    `document_not_kept`.
+    """
+    new = service.rerun(session, manager, run, settings.data_dir)
+    response.headers["Location"] = f"/api/v1/simulations/{new.id}"
+    return SimulationRead.model_validate(service.read(new, manager))
 
 
 @router.patch("/{run_id}", responses=error_responses(403, 404, 409, 422))
