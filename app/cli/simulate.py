@@ -30,6 +30,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
 
 from app.cli._progress import ProgressBar
+from app.cli._provenance import git_revision
 from app.engine import (
     ENGINE_VERSION,
     ModelDocument,
@@ -339,9 +340,12 @@ def _json_value(value: Any) -> Any:
 
 def build_summary(
     doc: ModelDocument, model_file: str, options: RunOptions, outcome: RunOutcome, rows: int,
-    final_values: dict[str, Any] | None = None,
+    final_values: dict[str, Any] | None = None, mode: str = "sim",
 ) -> dict[str, Any]:
-    """Everything a CI job needs to compare and trust a run, as a JSON-able dict."""
+    """Everything a CI job needs to compare and trust a run, as a JSON-able dict.
+
+    Its provenance keys (``model_hash``, ``engine_version``, ``mode``, ``seed``, ``dt``, ``duration``, ``realtime``,
+    ``record``) mean what they mean in a run record of the API; ``model_git`` adds the file's git commit."""
     sim = outcome.sim
     simulated = sim.tick * sim.dt
     wall = sim.wall_time
@@ -349,7 +353,9 @@ def build_summary(
         "model": doc.name,
         "model_file": model_file,
         "model_hash": doc.digest(),
+        "model_git": git_revision(model_file),
         "engine_version": ENGINE_VERSION,
+        "mode": mode,
         "status": outcome.status,
         "error": outcome.error,
         "seed": options.seed,
@@ -365,6 +371,7 @@ def build_summary(
         "time_scale": options.time_scale if options.realtime else None,
         "recorded_ports": list(sim.recording.ports) if sim.recording else [],
         "record_every": options.record_every,
+        "record": {"ports": options.record, "every": options.record_every},
         "rows": rows,
         "final_values": {k: _json_value(v) for k, v in (final_values or sim.snapshot()).items()},
     }
@@ -521,7 +528,8 @@ def run(args: argparse.Namespace) -> int:
         from app.engine.scenarios import write_trace
 
         write_trace(str(out_dir / "trace.csv"), trace)
-    summary = build_summary(doc, model_file, options, outcome, rows, final_values)
+    mode = "hil" if args.hil else "replay" if args.replay else "sim"
+    summary = build_summary(doc, model_file, options, outcome, rows, final_values, mode=mode)
     summary["write_time"] = time.perf_counter() - started
     with (out_dir / "summary.json").open("w", encoding="utf-8") as fh:
         json.dump(summary, fh, indent=2, allow_nan=False)
