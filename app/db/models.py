@@ -122,6 +122,7 @@ from app.db.campaigns import Campaign  # noqa: E402
 from app.db.model_documents import StoredModelDocument  # noqa: E402
 from app.db.runs import RunTelemetry, SimulationRun  # noqa: E402
 from app.db.scenarios import Scenario, ScenarioRun  # noqa: E402
+from app.db.telemetry import RunTelemetryChunk  # noqa: E402
 
 __all__ = [
     "ApiToken",
@@ -138,6 +139,7 @@ __all__ = [
     "MachineModel",
     "Project",
     "RunTelemetry",
+    "RunTelemetryChunk",
     "Scenario",
     "ScenarioRun",
     "SimulationRun",

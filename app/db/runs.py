@@ -60,7 +60,12 @@ class SimulationRun(TimestampedBase):
 
 
 class RunTelemetry(TimestampedBase):
-    """The samples a run recorded, written once when it ends; ``data`` is zlib-compressed JSON."""
+    """What a run records: its ports, ``every`` and how many samples are stored so far.
+
+    The samples are in ``run_telemetry_chunks`` (app/db/telemetry.py), written about once a second while the run
+    ticks. Runs stored before chunks existed keep them here instead: ``data`` is zlib-compressed JSON of
+    ``{"times", "rows"}``, written once when the run ended (null for chunked runs).
+    """
 
     __tablename__ = "run_telemetry"
 
@@ -69,7 +74,7 @@ class RunTelemetry(TimestampedBase):
     every: Mapped[int] = mapped_column(Integer)
     samples: Mapped[int] = mapped_column(Integer)
     truncated: Mapped[bool] = mapped_column(Boolean, default=False)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RunEvent(TimestampedBase):
@@ -86,3 +91,5 @@ class RunEvent(TimestampedBase):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     message: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Who caused it (the request's user); null for the run itself, an OPC UA client or local mode.
+    user: Mapped[str | None] = mapped_column(String(100))

@@ -264,10 +264,14 @@ class TelemetryRead(BaseModel):
     run_id: int
     ports: list[str]
     every: int
-    samples: int
+    samples: int = Field(description="rows returned")
+    range_samples: int = Field(0, description="samples in the requested range (more than `samples` when decimated)")
+    decimated: bool = Field(False, description="true when `max_points` cut the range to min/max buckets")
     truncated: bool = Field(description="true when the run recorded more than the sample limit; later ones dropped")
     times: list[float]
-    series: dict[str, list[PortValue]]
+    series: dict[str, list[PortValue | None]] = Field(
+        description="per port, one value per time; null for an overflowed value or a port a live edit removed"
+    )
 
 
 EventKind = Literal[
@@ -295,6 +299,9 @@ class EventRead(BaseModel):
     t: float = Field(description="simulated time in seconds (tick * dt)")
     at: datetime = Field(description="wall-clock time (UTC)")
     message: str = Field(description="what happened, for people", examples=["outlet_valve.command forced to 0.0"])
+    user: str | None = Field(
+        None, description="the user whose request caused it (null: the run itself, an OPC UA client, local mode)"
+    )
     data: dict[str, Any] = Field(
         description="the details, by kind: force {port, value, source}, release {port}, fault_injected / "
         "fault_cleared {fault_id, type, port, component, ports, ...}, parameter {component, name, value}, "

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.db.models import MachineModel
 from app.engine import SimulationError, parse_document
 from app.services import documents
+from app.services.run_events import user_of
 from app.services.run_manager import RunHandle, RunManager
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def _push_after_commit(session: Session) -> None:
     handles = [h for h in manager.active() if h.machine_model_id in edited]
     if not handles:
         return
+    user = user_of(session)
     # The committed session cannot run SQL inside its own after_commit hook: read with a fresh one.
     with Session(bind=session.get_bind()) as reader:
         for model_id in {h.machine_model_id for h in handles}:
@@ -50,18 +52,18 @@ def _push_after_commit(session: Session) -> None:
             try:
                 doc = parse_document(documents.build_document(reader, model))
             except SimulationError as exc:
-                _record([h for h in handles if h.machine_model_id == model_id], None, exc)
+                _record([h for h in handles if h.machine_model_id == model_id], None, exc, user)
                 continue
             for handle in (h for h in handles if h.machine_model_id == model_id):
                 try:
                     kind = handle.sim.replace_document(doc)
                 except SimulationError as exc:
-                    _record([handle], None, exc)
+                    _record([handle], None, exc, user)
                 else:
-                    _record([handle], kind, None)
+                    _record([handle], kind, None, user)
 
 
-def _record(handles: list[RunHandle], kind: str | None, error: SimulationError | None) -> None:
+def _record(handles: list[RunHandle], kind: str | None, error: SimulationError | None, user: str | None) -> None:
     for handle in handles:
         edits = handle.model_edits
         if error is None:
@@ -70,9 +72,9 @@ def _record(handles: list[RunHandle], kind: str | None, error: SimulationError |
             edits["error"] = None
             what = "parameters and input values" if kind == "parameters" else "a new graph"
             handle.log_event("model_edit_applied", f"model edit applied at the next tick boundary ({what})",
-                             kind=kind)
+                             user=user, kind=kind)
         else:
             edits["error"] = {"message": error.message, "problems": error.problems}
             logger.info("simulation run %s keeps its model: %s", handle.run_id, error.message)
             handle.log_event("model_edit_refused", f"model edit refused, the run keeps its model: {error.message}",
-                             message=error.message, problems=error.problems)
+                             user=user, message=error.message, problems=error.problems)

@@ -1,8 +1,9 @@
 """The event log of a simulation run: what happened to it (started, forces, faults, edits, HIL link, finished).
 
 Each active run keeps its log in memory (``RunEventLog`` on its handle): the places where things happen
-append to it, the live stream listens to it, and the run thread writes the entries not yet stored to
-``run_events`` with its periodic counter write and once more at the end, so the log outlives the run.
+append to it, the live stream listens to it, and the run's writer stores the entries not yet stored in
+``run_events`` about once a second and once more at the end, so the log outlives the run (and all but the last
+second of it outlives a crash). An event caused by a request names its user (``user_of``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.db.base import utcnow
 from app.db.runs import RunEvent
+from app.services import access
 
-__all__ = ["EVENT_KINDS", "Listener", "RunEventLog", "event_rows", "stored_events"]
+__all__ = ["EVENT_KINDS", "Listener", "RunEventLog", "event_rows", "stored_events", "user_of"]
 
 EVENT_KINDS = (
     "started",
@@ -38,6 +40,14 @@ EVENT_KINDS = (
 Listener = Callable[[dict[str, Any]], None]
 
 
+def user_of(session_or_row: Session | Any) -> str | None:
+    """The user of the request that owns this session (or that loaded this row); None in local mode and for
+    sessions no request opened."""
+    session = session_or_row if isinstance(session_or_row, Session) else object_session(session_or_row)
+    principal = access.principal_of(session) if session is not None else None
+    return principal.username if principal is not None else None
+
+
 def iso(moment: datetime) -> str:
     """UTC wall time as ISO 8601 with a ``Z``, as the REST responses write it."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -52,8 +62,10 @@ class RunEventLog:
         self._listeners: list[Listener] = []
         self._stored = 0  # events[:_stored] are in the database
 
-    def log(self, kind: str, tick: int, t: float, message: str, /, **data: Any) -> dict[str, Any]:
-        """Append an event at simulated ``tick``/``t`` (wall time now) and tell the listeners."""
+    def log(
+        self, kind: str, tick: int, t: float, message: str, /, *, user: str | None = None, **data: Any
+    ) -> dict[str, Any]:
+        """Append an event at simulated ``tick``/``t`` (wall time now), caused by ``user``; tell the listeners."""
         with self._lock:
             event = {
                 "seq": len(self._events) + 1,
@@ -62,6 +74,7 @@ class RunEventLog:
                 "t": t,
                 "at": iso(utcnow()),
                 "message": message,
+                "user": user,
                 "data": data,
             }
             self._events.append(event)
@@ -111,6 +124,6 @@ def stored_events(session: Session, run_id: int, after_seq: int = 0) -> list[dic
     )
     return [
         {"seq": r.seq, "kind": r.kind, "tick": r.tick, "t": r.t, "at": iso(r.at), "message": r.message,
-         "data": r.data}
+         "user": r.user, "data": r.data}
         for r in rows
     ]

@@ -1,8 +1,10 @@
 """The run manager: every active simulation ticks in its own daemon thread with its own Simulator.
 
 One manager per application. A run's row is written when its thread starts, about once a second while it
-ticks (own short session per write), and once more with the final counters, values and telemetry when it
-ends. Requests read live counters from the manager while a run is active and from the row afterwards.
+ticks, and once more with the final counters and values when it ends; each write also stores the events and a
+chunk of the telemetry recorded since the previous one (``RunWriter``, app/services/telemetry_writer.py, which
+does the periodic writes from a thread of its own). Requests read live counters from the manager while a run
+is active and from the row afterwards.
 
 The tick loop holds the GIL; to keep the API responsive the thread gives it up every ``yield_interval``
 seconds of ticking (a ``yield_pause`` sleep from the ``on_tick`` hook) and the process switch interval is
@@ -21,17 +23,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.errors import ConflictError
 from app.core.logs import run_context
 from app.db.base import utcnow
-from app.db.runs import ACTIVE_STATUSES, RunEvent, RunTelemetry, SimulationRun
+from app.db.runs import ACTIVE_STATUSES, RunEvent, SimulationRun
 from app.db.session import get_session_factory
 from app.engine import FastClock, Plan, RunError, Simulator, WallClock
 from app.engine.hil.runner import TwinLink
 from app.services.run_events import RunEventLog, event_rows
+from app.services.telemetry_writer import RecordedRows, RunWriter
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ class RunHandle:
     # Edits of the stored model pushed to this run (app/services/live_models.py).
     model_edits: dict[str, Any] = field(default_factory=lambda: {"applied": 0, "last": None, "error": None})
     events: RunEventLog = field(default_factory=RunEventLog)
+    writer: RunWriter | None = None  # persists counters, events and telemetry chunks while the run ticks
+    stopped_by: str | None = None  # the user who asked the run to stop (named by its finished event)
     _t0: float = 0.0
     _wall: float = 0.0
 
@@ -72,10 +77,10 @@ class RunHandle:
         """Seconds spent ticking so far."""
         return self._wall if self.status not in ACTIVE_STATUSES or not self._t0 else time.perf_counter() - self._t0
 
-    def log_event(self, kind: str, message: str, /, **data: Any) -> dict[str, Any]:
-        """Add an event to the run's log at the current tick (see app/services/run_events.py)."""
+    def log_event(self, kind: str, message: str, /, *, user: str | None = None, **data: Any) -> dict[str, Any]:
+        """Add an event to the run's log at the current tick (see app/services/run_events.py); ``user`` caused it."""
         tick = self.sim.tick
-        return self.events.log(kind, tick, tick * self.sim.dt, message, **data)
+        return self.events.log(kind, tick, tick * self.sim.dt, message, user=user, **data)
 
     @property
     def time_scale(self) -> float | None:
@@ -150,14 +155,33 @@ class RunManager:
             return list(self._runs.values())
 
     def abort_leftovers(self) -> int:
-        """Mark runs that a previous process left pending/running as aborted; returns how many."""
+        """Mark runs that a previous process left pending/running as aborted; returns how many.
+
+        Each keeps what was stored before the process died: its row's tick is the tick its last write reached
+        (the telemetry is stored up to there), which the error names, and its event log ends with ``finished``.
+        """
         with get_session_factory(self.database_url)() as session, session.begin():
-            result = session.execute(
-                update(SimulationRun)
+            left = session.execute(
+                select(SimulationRun.id, SimulationRun.tick, SimulationRun.sim_time)
                 .where(SimulationRun.status.in_(ACTIVE_STATUSES))
-                .values(status="aborted", error=ABORTED_MESSAGE, finished_at=utcnow())
-            )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+                .with_for_update()
+            ).all()
+            now = utcnow()
+            for run_id, tick, sim_time in left:
+                error = f"{ABORTED_MESSAGE}; kept what it stored up to tick {tick} (t = {sim_time:g} s)"
+                result = session.execute(
+                    update(SimulationRun)
+                    .where(SimulationRun.id == run_id, SimulationRun.status.in_(ACTIVE_STATUSES))
+                    .values(status="aborted", error=error, finished_at=now)
+                )
+                if not result.rowcount:  # type: ignore[attr-defined]
+                    continue
+                seq = session.scalar(select(func.coalesce(func.max(RunEvent.seq), 0)).where(RunEvent.run_id == run_id))
+                event = {"seq": int(seq or 0) + 1, "kind": "finished", "tick": tick, "t": sim_time,
+                         "at": now.isoformat(), "message": f"run aborted: {error}", "user": None,
+                         "data": {"status": "aborted", "error": error}}
+                session.execute(insert(RunEvent), event_rows(run_id, [event]))
+            return len(left)
 
     def launch(self, handle: RunHandle) -> None:
         """Start the run's thread (call once its row is committed)."""
@@ -190,28 +214,15 @@ class RunManager:
 
     # ------------------------------------------------------------------ the run thread
 
-    def _write(
-        self,
-        run_id: int,
-        values: dict[str, Any] | None,
-        telemetry: dict[str, Any] | None = None,
-        events: RunEventLog | None = None,
-    ) -> None:
-        """Update the run's row (and add its telemetry, and the events not stored yet) in one transaction."""
-        pending = events.unstored() if events is not None else []
-        with get_session_factory(self.database_url)() as session, session.begin():
-            if values is not None:
-                session.execute(update(SimulationRun).where(SimulationRun.id == run_id).values(**values))
-            if telemetry is not None:
-                session.execute(insert(RunTelemetry).values(run_id=run_id, **telemetry))
-            if pending:
-                session.execute(insert(RunEvent), event_rows(run_id, pending))
-        if events is not None:
-            events.mark_stored(pending)
+    def _writer(self, handle: RunHandle) -> RunWriter:
+        sim, rec = handle.sim, handle.sim.recording
+        recorded = RecordedRows.of(rec, sim.plan.port_types, sim.dt, self.max_recorded_values) if rec else None
+        return RunWriter(get_session_factory(self.database_url), handle.run_id, recorded, handle.events)
 
     def _run(self, handle: RunHandle) -> None:
         sim = handle.sim
         run_context.set(handle.run_id)  # this thread's log records name the run
+        writer = handle.writer = self._writer(handle)
         try:
             handle.started_at = utcnow()
             handle._t0 = time.perf_counter()
@@ -225,7 +236,7 @@ class RunManager:
                 duration=handle.duration,
                 time_scale=handle.time_scale,
             )
-            self._write(handle.run_id, handle.counters())  # its event is stored by the next periodic write
+            writer.begin(handle.counters())
             sim.run(
                 duration=handle.duration,
                 clock=handle.clock,
@@ -255,29 +266,28 @@ class RunManager:
             handle.log_event(
                 "finished",
                 f"run {handle.status}" + (f": {handle.error}" if handle.error else ""),
+                user=handle.stopped_by if handle.status == "stopped" else None,
                 status=handle.status,
                 error=handle.error,
             )
-            try:
-                self._write(
-                    handle.run_id,
-                    {**handle.counters(), "final_values": self._final_values(handle)},
-                    self._telemetry(handle),
-                    handle.events,
-                )
+            try:  # the samples since the last periodic write: the end costs at most one interval of telemetry
+                writer.finish({**handle.counters(), "final_values": self._final_values(handle)})
             except SQLAlchemyError:
                 logger.exception("could not write the end of simulation run %s", handle.run_id)
             self._forget(handle.run_id)
             try:  # an event a request added between the final write and _forget
                 if handle.events.unstored():
-                    self._write(handle.run_id, None, events=handle.events)
+                    writer.write_events()
             except SQLAlchemyError:
                 logger.exception("could not write the last events of simulation run %s", handle.run_id)
 
     def _ticker(self, handle: RunHandle) -> Any:
-        """The on_tick hook: bound the recording, write counters now and then, give up the GIL briefly."""
+        """The on_tick hook: bound the recording, have counters, events and telemetry written about once a second
+        (by the run's writer thread: here it costs a few attribute reads), give up the GIL briefly."""
         sim = handle.sim
         rec = sim.recording
+        writer = handle.writer
+        assert writer is not None
         limit = max(1, self.max_recorded_values // max(1, len(rec.ports))) if rec is not None else 0
         flush_interval, yield_interval, yield_pause = self.flush_interval, self.yield_interval, self.yield_pause
         clock = time.perf_counter
@@ -303,10 +313,9 @@ class RunManager:
                     del rec.rows[limit:]
                     del rec.times[limit:]
                     handle.truncated = True
-                try:
-                    self._write(handle.run_id, handle.counters(), events=handle.events)
-                except SQLAlchemyError:
-                    logger.warning("could not write progress of simulation run %s", handle.run_id, exc_info=True)
+                    if writer.recorded is not None:
+                        writer.recorded.truncated = True
+                writer.progress(handle.counters())
 
         return on_tick
 
@@ -335,24 +344,6 @@ class RunManager:
         sim = handle.sim
         return {"tick": sim.tick, "values": sim.snapshot(), "forced": sim.forces, "ports": port_schema(sim.plan)}
 
-    def _telemetry(self, handle: RunHandle) -> dict[str, Any] | None:
-        rec = handle.sim.recording
-        if rec is None:
-            return None
-        limit = max(1, self.max_recorded_values // max(1, len(rec.ports)))
-        n = min(len(rec.rows), limit)
-        truncated = handle.truncated or len(rec.rows) > limit
-        data = zlib.compress(json.dumps({"times": rec.times[:n], "rows": rec.rows[:n]}).encode(), 6)
-        return {
-            "ports": rec.ports,
-            "every": rec.every,
-            "samples": n,
-            "truncated": truncated,
-            "data": data,
-            "created_at": utcnow(),
-            "updated_at": utcnow(),
-        }
-
 
 def port_schema(plan: Plan) -> list[dict[str, Any]]:
     """Every port of a compiled model in ``port_names()`` order: name, component, port, direction, type, unit."""
@@ -371,7 +362,7 @@ def port_schema(plan: Plan) -> list[dict[str, Any]]:
 
 
 def decode_telemetry(data: bytes) -> tuple[list[float], list[list[Any]]]:
-    """The times and rows stored by a finished run."""
+    """The times and rows of a run stored before telemetry chunks (``run_telemetry.data``, one zlib JSON blob)."""
     payload = json.loads(zlib.decompress(data))
     return payload["times"], payload["rows"]
 

@@ -22,6 +22,7 @@ from app.engine import Simulator
 from app.engine.scenarios import FAULT_TYPES, ActiveFault, FaultSpec, ScenarioError, check_scenario, parse_scenario
 from app.engine.scenarios._document import FAULT_COMPONENT_TYPES, quantize, scenario_json_schema
 from app.schemas.scenarios import FaultCreate
+from app.services.run_events import user_of
 from app.services.run_manager import RunHandle, RunManager, active_handle
 
 __all__ = ["clear", "fault_types", "faulted_ports", "inject", "list_faults"]
@@ -228,6 +229,7 @@ def inject(run: SimulationRun, manager: RunManager, data: FaultCreate) -> dict[s
     handle.log_event(
         "fault_injected",
         _describe(live) + (f" for {data.for_:g} s" if data.for_ is not None else ""),
+        user=user_of(run),
         **_event_data(live),
         options=spec.options,
         duration=data.for_,
@@ -252,7 +254,8 @@ def clear(run: SimulationRun, manager: RunManager, fault_id: int) -> None:
         raise NotFoundError(
             f"simulation run {run.id} has no active fault {fault_id}", [{"fault_id": fault_id}], code="not_found"
         )
-    handle.log_event("fault_cleared", f"{_describe(live)} cleared", **_event_data(live), reason="deleted")
+    handle.log_event("fault_cleared", f"{_describe(live)} cleared", user=user_of(run), **_event_data(live),
+                     reason="deleted")
 
 
 def faulted_ports(sim: Simulator) -> set[str]:

@@ -1,4 +1,4 @@
-"""Simulation runs: start a stored model, follow, force, change and stop it, read what it recorded.
+"""Simulation runs: start a stored model, follow, force, change and stop it (its telemetry: ``telemetry.py``).
 
 The stored model becomes a document (``documents.build_document``), the engine parses and compiles it in
 the request (so an invalid model is a 422 listing every problem), and the run's thread starts only once
@@ -7,8 +7,6 @@ its row is committed.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import replace
@@ -22,7 +20,7 @@ from app import engine
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.db.base import utcnow
 from app.db.models import Endpoint, MachineModel
-from app.db.runs import ACTIVE_STATUSES, RunTelemetry, SimulationRun
+from app.db.runs import ACTIVE_STATUSES, SimulationRun
 from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
 from app.services import (
@@ -36,8 +34,8 @@ from app.services import (
     simulation_faults,
 )
 from app.services.common import engine_errors, get_or_404, paginate, release_connection
-from app.services.run_events import stored_events
-from app.services.run_manager import RunHandle, RunManager, active_handle, decode_telemetry
+from app.services.run_events import stored_events, user_of
+from app.services.run_manager import RunHandle, RunManager, active_handle
 from app.services.twin_accounts import server_security
 
 STOP_WAIT_SECONDS = 2.0
@@ -306,6 +304,7 @@ def list_(
 def stop(run: SimulationRun, manager: RunManager) -> None:
     """Ask the run to stop at the next tick boundary and wait briefly for it to finish."""
     handle = active_handle(run, manager)
+    handle.stopped_by = user_of(run)
     handle.sim.stop_requested = True
     if handle.thread is not None:
         handle.thread.join(STOP_WAIT_SECONDS)
@@ -355,7 +354,7 @@ def set_force(run: SimulationRun, manager: RunManager, component: str, port: str
     with engine_errors():
         handle.sim.force(ref, value)
     handle.forces[ref] = value
-    handle.log_event("force", f"{ref} forced to {value!r}", port=ref, value=value, source="api")
+    handle.log_event("force", f"{ref} forced to {value!r}", user=user_of(run), port=ref, value=value, source="api")
     return _force_read(handle, ref, value)
 
 
@@ -368,7 +367,7 @@ def release_force(run: SimulationRun, manager: RunManager, component: str, port:
     # Queued for the next tick boundary, after any force still waiting there, so the release always wins.
     handle.sim.release(ref)
     handle.forces.pop(ref, None)
-    handle.log_event("release", f"{ref} released", port=ref)
+    handle.log_event("release", f"{ref} released", user=user_of(run), port=ref)
 
 
 def _force_read(handle: RunHandle, ref: str, value: Any) -> dict[str, Any]:
@@ -395,7 +394,8 @@ def set_parameter(run: SimulationRun, manager: RunManager, component: str, name:
     with engine_errors():
         handle.sim.set_parameter(component, name, value)
     handle.log_event(
-        "parameter", f"{component}.{name} set to {value!r}", component=component, name=name, value=value
+        "parameter", f"{component}.{name} set to {value!r}", user=user_of(run), component=component, name=name,
+        value=value,
     )
 
 
@@ -418,6 +418,7 @@ def set_time_scale(run: SimulationRun, manager: RunManager, time_scale: float) -
         handle.log_event(
             "time_scale",
             f"time scale changed from {previous:g}x to {time_scale:g}x",
+            user=user_of(run),
             previous=previous,
             time_scale=time_scale,
         )
@@ -429,56 +430,6 @@ def events(session: Session, run: SimulationRun, manager: RunManager, after_seq:
     if handle is not None:
         return handle.events.after(after_seq)
     return stored_events(session, run.id, after_seq)
-
-
-def telemetry(session: Session, run: SimulationRun, manager: RunManager) -> dict[str, Any]:
-    """The samples recorded so far (active run) or stored when the run ended."""
-    handle = manager.get(run.id)
-    if handle is not None and handle.sim.recording is not None:
-        rec = handle.sim.recording
-        n = len(rec.rows)  # rows are appended after times: take the rows' length first
-        rows: Sequence[Sequence[Any]] = rec.rows[:n]
-        times = rec.times[:n]
-        ports, every, truncated = rec.ports, rec.every, handle.truncated
-    else:
-        stored = session.scalar(select(RunTelemetry).where(RunTelemetry.run_id == run.id))
-        if stored is None:
-            reason = "records nothing (start it with `record`)" if run.record is None else f"is {run.status}"
-            raise NotFoundError(
-                f"simulation run {run.id} has no telemetry: it {reason}", [{"id": run.id}], code="no_telemetry"
-            )
-        times, rows = decode_telemetry(stored.data)
-        ports, every, truncated = stored.ports, stored.every, stored.truncated
-    series = {port: [row[i] for row in rows] for i, port in enumerate(ports)}
-    return {
-        "run_id": run.id,
-        "ports": ports,
-        "every": every,
-        "samples": len(times),
-        "truncated": truncated,
-        "times": times,
-        "series": series,
-    }
-
-
-def telemetry_csv(data: dict[str, Any]) -> str:
-    """Telemetry as CSV: a ``time`` column, then one column per ``component.port``, one row per sample;
-    booleans as 1/0, like the CLI's telemetry.csv; a value that overflowed (NaN, ±Infinity) is an empty cell."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["time", *data["ports"]])
-    columns = [data["series"][port] for port in data["ports"]]
-    for i, t in enumerate(data["times"]):
-        writer.writerow([t, *(_csv_cell(column[i]) for column in columns)])
-    return out.getvalue()
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return ""
-    return value
 
 
 __all__ = [
@@ -496,8 +447,6 @@ __all__ = [
     "set_time_scale",
     "start",
     "stop",
-    "telemetry",
-    "telemetry_csv",
     "values",
     "with_live_counters",
 ]

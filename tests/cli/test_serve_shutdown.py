@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from app.db.migrate import upgrade_to_head
-from app.db.models import RunTelemetry, ScenarioRun, SimulationRun
+from app.db.models import RunTelemetry, RunTelemetryChunk, ScenarioRun, SimulationRun
 from app.db.session import dispose_engine, get_session_factory
-from app.services.run_manager import decode_telemetry
+from app.services.telemetry_codec import decode_chunk
 from tests.api.live_server import ROOT, free_port
 
 pytestmark = pytest.mark.timeout(180)
@@ -103,8 +103,10 @@ def test_sigterm_marks_every_active_run_keeps_its_data_and_exits_in_time(tmp_pat
         assert runs[big["id"]].tick > 10_000 and runs[big["id"]].final_values
         telemetry = session.scalar(select(RunTelemetry).where(RunTelemetry.run_id == big["id"]))
         assert telemetry is not None
-        times, rows = decode_telemetry(telemetry.data)
-        assert len(times) > 10_000 and len(rows[0]) == 201 and len(telemetry.ports) == 201
+        chunks = list(session.scalars(select(RunTelemetryChunk).where(RunTelemetryChunk.run_id == big["id"])))
+        samples = sum(c.samples for c in chunks)
+        _times, columns, _kinds = decode_chunk(chunks[-1].data)
+        assert samples > 10_000 and samples == telemetry.samples and len(columns) == 201 and len(telemetry.ports) == 201
         stopped = session.get(ScenarioRun, scenario_run["id"])
         assert stopped is not None and stopped.status == "aborted" and "server stopped" in (stopped.error or "")
     dispose_engine(url)

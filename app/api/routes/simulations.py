@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import StreamingResponse
 
 from app.api.deps import PageDep, SessionDep, SettingsDep
 from app.api.documents import AcceptHeader, FormatQuery, document_response, document_responses
@@ -27,6 +28,7 @@ from app.schemas.simulations import (
 )
 from app.services import plc_write
 from app.services import simulations as service
+from app.services import telemetry as telemetry_service
 
 router = APIRouter(prefix="/simulations", tags=["simulations"])
 
@@ -239,18 +241,47 @@ def get_simulation_telemetry(
     session: SessionDep,
     manager: RunManagerDep,
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv")] = "json",
+    start: Annotated[
+        float | None, Query(allow_inf_nan=False, description="first simulated second to read (default: the first)")
+    ] = None,
+    end: Annotated[
+        float | None, Query(allow_inf_nan=False, description="last simulated second to read (default: the last)")
+    ] = None,
+    ports: Annotated[
+        str | None,
+        Query(description="comma-separated recorded ports or globs, e.g. `tank.level,heater.*` (default: all)"),
+    ] = None,
+    max_points: Annotated[
+        int | None,
+        Query(ge=2, le=telemetry_service.MAX_POINTS,
+              description="at most this many rows, by min/max decimation (default: every sample)"),
+    ] = None,
 ) -> Response | TelemetryRead:
     """The port values the run recorded: every `every`-th tick of the ports chosen in `record`.
 
-    While the run is active this is what it has recorded so far; afterwards it is read from storage.
-    CSV has a `time` column and one column per `component.port`, one row per sample. 404 if the run
-    records nothing.
+    `start` and `end` (simulated seconds, inclusive) pick a time range and `ports` a subset (names or globs of
+    recorded ports). `max_points` caps the rows for plotting: the range is cut into `max_points / 2` buckets and
+    each keeps every port's minimum and maximum in the order they occurred, at the bucket's first and last
+    sample time, so a one-sample spike is never lost; a range with no more samples than `max_points` comes back
+    exactly (`decimated: false`; `range_samples` counts the samples in the range).
+
+    While the run is active this is what it has recorded so far; afterwards it is read from storage, where
+    it is kept about once a second while the run ticks (a server that dies loses at most the last second).
+    CSV (`format=csv`) streams a `time` column and one column per `component.port`, one row per sample,
+    booleans as 1/0 and overflowed values as empty cells, without holding the whole run in memory.
+    404 if the run records nothing; 422 `invalid_range` when `start` is after `end`, `unknown_port` for a port
+    the run did not record.
     """
-    data = service.telemetry(session, run, manager)
+    query = telemetry_service.TelemetryQuery(
+        start=start,
+        end=end,
+        ports=[p.strip() for p in (ports or "").split(",") if p.strip()],
+        max_points=max_points,
+    )
     if format == "csv":
-        return Response(
-            content=service.telemetry_csv(data),
+        return StreamingResponse(
+            telemetry_service.csv_stream(session, run, manager, query),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="run-{run.id}-telemetry.csv"'},
         )
-    return TelemetryRead.model_validate(data)
+    return TelemetryRead.model_validate(telemetry_service.read(session, run, manager, query))
