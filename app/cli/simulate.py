@@ -1,12 +1,14 @@
 """``python run.py simulate MODEL_FILE``: run a model document headless (no server, no database) for CI.
 
 Writes ``DIR/telemetry.csv`` (one row per recorded tick: ``time`` then one column per ``component.port``;
-floats in Python ``repr`` so they read back exactly, bools as 1/0) and ``DIR/summary.json``.
+floats in Python ``repr`` so they read back exactly, bools as 1/0), ``DIR/summary.json`` and ``DIR/events.csv``
+(the run's event log, app/cli/_run_events.py).
 Exit codes: 0 done, 1 the run failed part-way, 2 bad arguments / unreadable or invalid model,
 3 the PLC could not be put in the loop (``--hil``: endpoint unreachable, bad bindings, every problem listed) or
 the ``--opcua-server`` port cannot be served, 4 ``--fail-on-degraded``: the run completed but was degraded
 (a PLC lost for a while, stale or bad samples, dropped writes),
-130 interrupted (Ctrl-C); on 1 and 130 the files hold what was simulated until then.
+130 interrupted (Ctrl-C), 143 stopped by SIGTERM (what CI timeouts send; status ``aborted``); on 1, 130 and 143
+the files hold what was simulated until then.
 
 ``--hil`` runs paced to the wall clock with the document's endpoints and bindings (an endpoint's password may
 come from the document or from ``DTWIN_PASSWORD_<ENDPOINT NAME>``); ``--opcua-server PORT`` serves the twin.
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
 
 from app.cli._progress import ProgressBar
 from app.cli._provenance import git_revision
+from app.cli._run_events import RunEvents
 from app.engine import (
     ENGINE_VERSION,
     ModelDocument,
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
 DEFAULT_DURATION = 10.0
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_IO_UNAVAILABLE = 3
+EXIT_TERMINATED = 128 + signal.SIGTERM
 EXIT_DEGRADED = 4
 
 
@@ -59,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.description = (
         "Run a model document (JSON or YAML) without a server or database and write\n"
-        "DIR/telemetry.csv and DIR/summary.json.\n\n"
+        "DIR/telemetry.csv, DIR/summary.json and DIR/events.csv.\n\n"
         "telemetry.csv: header 'time,<component.port>,...', one row per recorded tick; floats are\n"
         "written with Python repr (exact round-trip), ints as integers, bools as 1/0.\n"
         "The same file, --seed, --dt and --duration give a byte-identical telemetry.csv.\n\n"
@@ -67,8 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "model (every problem is listed with its location); 3 --hil: the PLC could not be put in\n"
         "the loop (endpoint unreachable or bad bindings, every problem listed) or the --opcua-server\n"
         "port cannot be served; 4 --fail-on-degraded and the run was degraded (a PLC lost for a\n"
-        "while, stale or bad samples, dropped writes); 130 interrupted by Ctrl-C.\n"
-        "On 1 and 130 both files are still written with what was simulated.\n\n"
+        "while, stale or bad samples, dropped writes); 130 interrupted by Ctrl-C;\n"
+        "143 stopped by SIGTERM (status aborted).\n"
+        "On 1, 130 and 143 the files are still written with what was simulated.\n\n"
         "--hil: the model document's endpoints and bindings connect the twin to OPC UA servers (PLCs);\n"
         "an endpoint's password is taken from DTWIN_PASSWORD_<NAME> when set (NAME upper-cased, other\n"
         "characters than A-Z0-9 as _, e.g. plc-1 -> DTWIN_PASSWORD_PLC_1), else from the document."
@@ -235,7 +240,7 @@ class RunOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-RESULT_FILES = ("telemetry.csv", "summary.json", "trace.csv")
+RESULT_FILES = ("telemetry.csv", "summary.json", "events.csv", "trace.csv")
 
 
 def output_dir(out: str | None, model_file: str, force: bool) -> tuple[Path, str | None]:
@@ -266,22 +271,35 @@ def record_problems(port_names: list[str], patterns: list[str]) -> list[str]:
     return problems
 
 
+@dataclass
+class StopSignal:
+    """The signal that asked the run to stop, if any."""
+
+    signum: int | None = None
+
+
 @contextmanager
-def stop_on_sigint(sim: Simulator) -> Iterator[None]:
-    """While inside, the first Ctrl-C asks ``sim`` to stop at the next tick boundary; a second one aborts."""
+def stop_on_sigint(sim: Simulator) -> Iterator[StopSignal]:
+    """While inside, the first Ctrl-C or SIGTERM asks ``sim`` to stop at the next tick boundary (the results are
+    still written); a second one aborts."""
+    stop = StopSignal()
     if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be installed from the main thread
+        yield stop  # signal handlers can only be installed from the main thread
         return
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         sim.stop_requested = True
+        stop.signum = stop.signum or signum
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     previous = signal.signal(signal.SIGINT, request_stop)
+    previous_term = signal.signal(signal.SIGTERM, request_stop)
     try:
-        yield
+        yield stop
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
 
 
 def simulate(sim: Simulator, options: RunOptions, *, on_tick: Callable[[Simulator], None] | None = None,
@@ -452,6 +470,7 @@ def run(args: argparse.Namespace) -> int:
         if problems:
             return _fail(problems, "nothing to record for some --record patterns:", err)
     sim.set_recording(options.record, options.record_every)
+    events = RunEvents(sim)
 
     out_dir, problem = output_dir(args.out, model_file, args.force)
     if problem:
@@ -471,7 +490,7 @@ def run(args: argparse.Namespace) -> int:
     if args.opcua_server is not None:
         from app.engine.hil.runner import TwinLink, TwinServerError
 
-        link = TwinLink(sim, hil=False, server_port=args.opcua_server)
+        link = TwinLink(sim, hil=False, server_port=args.opcua_server, on_client_force=events.client_force)
         try:
             link.open()
         except TwinServerError as exc:
@@ -490,11 +509,18 @@ def run(args: argparse.Namespace) -> int:
     requested = requested_ticks(sim, options)
     bar = ProgressBar(err, requested, sim.dt, enabled=None if not args.quiet else False)
     on_tick = (lambda s: bar.update(s.tick)) if bar.enabled else None
-    with stop_on_sigint(sim):
+    if args.hil and io is not None:
+        watch, show = events.io_watcher(io), on_tick
+        on_tick = watch if show is None else (lambda s: (show(s), watch(s)) and None)
+    with stop_on_sigint(sim) as stop:
         if not args.quiet:
             pace = f"paced x{options.time_scale:g}" if options.realtime else "as fast as possible"
             print(f"{doc.name}: running {requested * sim.dt:g} s ({requested} ticks of {sim.dt:g} s, {pace}, "
                   f"seed {options.seed}); Ctrl-C stops and keeps the results", file=err, flush=True)
+        pace_text = f"paced at {options.time_scale:g}x real time" if options.realtime else "as fast as possible"
+        events.log("started", f"{'HIL' if args.hil else 'simulation'} run started ({requested * sim.dt:g} s, "
+                   f"{pace_text})", duration=requested * sim.dt, time_scale=options.time_scale if options.realtime
+                   else None)
         try:
             outcome = simulate(sim, options, on_tick=on_tick, progress_every=max(1, min(1000, requested // 500)))
         except PortIOError as exc:  # the adapter refused to open: nothing ran
@@ -504,6 +530,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if link is not None:
                 link.close()
+    if stop.signum == signal.SIGTERM:
+        outcome.status, outcome.error = "aborted", "stopped by SIGTERM"
     if io is not None:
         from app.engine.io import is_degraded
 
@@ -523,6 +551,9 @@ def run(args: argparse.Namespace) -> int:
         sim.record_final_sample()
         final_values = sim.snapshot(sim.evaluate_now())
     rows = write_telemetry(out_dir / "telemetry.csv", recording, sim.plan.port_types)
+    events.log("finished", f"run {outcome.status}" + (f": {outcome.error}" if outcome.error else ""),
+               status=outcome.status, error=outcome.error)
+    events.write_csv(out_dir / "events.csv")
     trace = getattr(io, "trace", None)
     if args.hil and trace is not None:  # the PLC's inputs, replayable with --replay or `run.py test --replay`
         from app.engine.scenarios import write_trace
@@ -538,6 +569,9 @@ def run(args: argparse.Namespace) -> int:
     if outcome.status == "failed":
         print(f"error: the run failed after {sim.tick} ticks: {outcome.error}; partial results in {out_dir}", file=err)
         return EXIT_RUN_FAILED
+    if outcome.status == "aborted":
+        print(f"stopped by SIGTERM after {sim.tick} of {requested} ticks; partial results in {out_dir}", file=err)
+        return EXIT_TERMINATED
     if outcome.status == "interrupted":
         print(f"interrupted after {sim.tick} of {requested} ticks; partial results in {out_dir}", file=err)
         return EXIT_INTERRUPTED
