@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
@@ -33,7 +34,7 @@ from app.engine.scenarios import (
     recorded_ports,
 )
 from app.engine.scenarios import Scenario as ParsedScenario
-from app.services import access, documents, limits, model_documents
+from app.services import access, documents, endpoints, limits, model_documents, plc_write
 from app.services.common import get_or_404, paginate
 from app.services.scenario_runner import STOPPED_MESSAGE, ScenarioRunner
 
@@ -191,15 +192,15 @@ def delete(session: Session, row: Scenario, runner: ScenarioRunner | None = None
 # ------------------------------------------------------------------------------------------- runs
 
 
-def start_run(session: Session, runner: ScenarioRunner, row: Scenario) -> ScenarioRun:
-    """Check the scenario against its model as it is now, store a pending run, start it once committed."""
+def start_run(
+    session: Session, runner: ScenarioRunner, row: Scenario, data_dir: Path | None = None
+) -> ScenarioRun:
+    """Check the scenario against its model as it is now, store a pending run, start it once committed.
+
+    ``mode: hil`` needs bindings and, when the model writes to PLCs, the caller's PLC-write permission on those
+    endpoints (as starting a HIL simulation does); the PLCs are connected in the run's thread (``data_dir`` keeps
+    the client certificate)."""
     document, model, scenario = _checked(session, row.document, row.machine_model_id)
-    if scenario.mode == "hil":
-        raise UnprocessableError(
-            "mode 'hil' is not supported over the API yet; run it with `run.py test` and the HIL adapter",
-            [{"loc": "run.mode", "message": "not supported over the API yet", "valid": ["sim"]}],
-            code="hil_not_supported",
-        )
     model_doc = _model_document(session, model)
     problems = engine.check_model(model_doc)
     if problems:
@@ -208,7 +209,31 @@ def start_run(session: Session, runner: ScenarioRunner, row: Scenario) -> Scenar
             [{"loc": "model_id", **p} for p in problems],
             code="invalid_model",
         )
-    return _launch(session, runner, document, scenario, model_doc, row.id, model.id, model.project_id, model.name)
+    io_factory = _hil_io_factory(session, model, model_doc, data_dir) if scenario.mode == "hil" else None
+    return _launch(session, runner, document, scenario, model_doc, row.id, model.id, model.project_id, model.name,
+                   io_factory=io_factory)
+
+
+def _hil_io_factory(
+    session: Session, model: MachineModel, model_doc: engine.ModelDocument, data_dir: Path | None
+) -> Callable[[], engine.PortIO]:
+    """The PLC adapter of a hil scenario run, made in its thread; 422 without bindings, 403 without the PLC-write
+    permission on an endpoint the model writes to."""
+    if not model_doc.bindings:
+        raise UnprocessableError(
+            "mode 'hil' needs bindings: this model binds no port to an OPC UA node",
+            [{"loc": "run.mode", "machine_model_id": model.id}],
+            code="no_bindings",
+        )
+    plc_write.check_start(session, model.project_id, model_doc)
+    specs = endpoints.with_stored_passwords(session, model.project_id, model_doc.endpoints)
+
+    def make() -> engine.PortIO:
+        from app.engine.hil import OpcUaIO
+
+        return OpcUaIO(specs, data_dir=data_dir)
+
+    return make
 
 
 def _launch(
@@ -222,6 +247,7 @@ def _launch(
     project_id: int | None,
     model_name: str,
     rerun_of: int | None = None,
+    io_factory: Callable[[], engine.PortIO] | None = None,
 ) -> ScenarioRun:
     """Check the run's size, store it pending (with the model document it runs), start it once committed."""
     dt = scenario.dt or model_doc.dt
@@ -251,7 +277,7 @@ def _launch(
     session.flush()
     run_id = run.id
     # The thread writes to this row from its own session: start it only once the row is committed.
-    event.listen(session, "after_commit", lambda _s: runner.launch(run_id, scenario, model_doc), once=True)
+    event.listen(session, "after_commit", lambda _s: runner.launch(run_id, scenario, model_doc, io_factory), once=True)
     return run
 
 
@@ -319,6 +345,8 @@ def read_run(run: ScenarioRun) -> dict[str, Any]:
         assertions_total=len(assertions),
         assertions_failed=sum(not a["passed"] for a in assertions),
         fault_periods=result.get("fault_periods", []),
+        degraded=bool(result.get("degraded")),
+        quality=result.get("quality"),
     )
     return fields
 

@@ -201,11 +201,11 @@ def test_running_a_missing_scenario_is_404(client: TestClient) -> None:
     assert_error(client.post(f"{API}/999/run"), 404, "not_found")
 
 
-def test_hil_scenario_is_not_supported_over_the_api(client: TestClient, ramp_id: int) -> None:
+def test_a_hil_scenario_on_a_model_without_bindings_is_422(client: TestClient, ramp_id: int) -> None:
     doc = scenario()
     doc["run"]["mode"] = "hil"
     created = store(client, ramp_id, doc)
-    error = assert_error(client.post(f"{API}/{created['id']}/run"), 422, "hil_not_supported")
+    error = assert_error(client.post(f"{API}/{created['id']}/run"), 422, "no_bindings")
     assert error["details"][0]["loc"] == "run.mode"
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
-from app.api.deps import PageDep, SessionDep
+from app.api.deps import PageDep, SessionDep, SettingsDep
 from app.api.documents import AcceptHeader, FormatQuery, document_response, document_responses
 from app.api.errors import error_responses
 from app.api.scenario_runner import ScenarioRunnerDep
@@ -127,18 +127,26 @@ def delete_scenario(scenario: ScenarioForEngineer, session: SessionDep, runner: 
     "/{scenario_id}/run", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(403, 404, 422)
 )
 def run_scenario(
-    scenario: ScenarioForOperator, session: SessionDep, runner: ScenarioRunnerDep, response: Response
+    scenario: ScenarioForOperator,
+    session: SessionDep,
+    runner: ScenarioRunnerDep,
+    response: Response,
+    settings: SettingsDep,
 ) -> ScenarioRunRead:
     """Run a scenario in the background; returns the run (status `pending`) to follow at `Location`.
 
     The scenario is checked against its model as the model is now (422 with every problem if it no
     longer fits, or if the model cannot run). `GET /api/v1/scenario-runs/{id}` gives the status, and once
     `completed` the verdict (`passed`/`failed`) with every assertion's expected and actual values and the
-    time it failed. A run that hits a simulation error ends `failed` with `error`. Mode `hil` is not
-    supported over the API yet (422). A run that would take more ticks or record more values than the
+    time it failed. A run that hits a simulation error ends `failed` with `error`. Mode `hil` runs with the
+    model's PLCs in the loop: it needs bindings (422 `no_bindings`) and, for a model that writes to a PLC, the
+    PLC-write permission on those endpoints (403 `plc_write_required`), as starting a HIL simulation does; the PLCs
+    are connected in the background, so an unreachable one or a bad binding ends the run `failed` naming the
+    reason. Its result says whether it was `degraded` (stale or bad PLC values, a lost PLC) with the read
+    `quality`. A run that would take more ticks or record more values than the
     server allows (settings `MAX_RUN_TICKS`, `MAX_RECORDED_VALUES`) is refused with a 422 naming the numbers.
     """
-    run = service.start_run(session, runner, scenario)
+    run = service.start_run(session, runner, scenario, settings.data_dir)
     response.headers["Location"] = f"/api/v1/scenario-runs/{run.id}"
     return ScenarioRunRead.model_validate(service.read_run(run))
 
