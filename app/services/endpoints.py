@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import BadGatewayError, ConflictError, NotFoundError
 from app.db.models import Endpoint, Project
+from app.engine.document import ModelDocument
 from app.engine.hil import probe
 from app.engine.io import EndpointSpec
 from app.schemas.resources import EndpointCreate, EndpointRead, EndpointUpdate
@@ -135,3 +136,32 @@ def browse(session: Session, endpoint: Endpoint, data_dir: Path, node: str | Non
             raise NotFoundError(exc.message, [{"loc": "node", **d} for d in details], code="unknown_node") from exc
         raise BadGatewayError(exc.message, details, code=f"endpoint_{exc.reason}") from exc
     return {"endpoint_id": endpoint.id, "node": node, "children": children}
+
+
+def check_unchanged(session: Session, project_id: int | None, document: ModelDocument) -> None:
+    """409 unless every endpoint the document binds to is in the project with the settings the document has.
+
+    Otherwise the endpoint's current password could go to the server the old document names (moving a password
+    to another server is what clearing it on a URL change prevents), and its PLC-write grant could not be checked.
+    """
+    used = {b.endpoint for b in document.bindings}
+    rows = {
+        e.name: e for e in session.scalars(select(Endpoint).where(Endpoint.project_id == project_id)) if e.name in used
+    }
+    problems: list[dict[str, Any]] = []
+    for spec in sorted((e for e in document.endpoints if e.name in used), key=lambda e: e.name):
+        row = rows.get(spec.name)
+        then = (spec.url, spec.security_policy, spec.security_mode, spec.username)
+        if row is None:
+            problems.append({"loc": "endpoints", "endpoint": spec.name, "reason": "deleted"})
+        elif (row.url, row.security_policy, row.security_mode, row.username) != then:
+            problems.append({"loc": "endpoints", "endpoint": spec.name, "endpoint_id": row.id, "reason": "changed",
+                             "url": spec.url, "current_url": row.url})
+    if problems:
+        names = ", ".join(f"{p['endpoint']} ({p['reason']})" for p in problems)
+        raise ConflictError(
+            f"a HIL rerun talks to the endpoints the run used, and these are no longer as they were: {names}; "
+            "start a new run of the model instead",
+            problems,
+            code="endpoint_changed",
+        )

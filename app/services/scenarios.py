@@ -209,24 +209,27 @@ def start_run(
             [{"loc": "model_id", **p} for p in problems],
             code="invalid_model",
         )
-    io_factory = _hil_io_factory(session, model, model_doc, data_dir) if scenario.mode == "hil" else None
+    io_factory = None
+    if scenario.mode == "hil":
+        io_factory = _hil_io_factory(session, model.project_id, model.id, model_doc, data_dir)
     return _launch(session, runner, document, scenario, model_doc, row.id, model.id, model.project_id, model.name,
                    io_factory=io_factory)
 
 
 def _hil_io_factory(
-    session: Session, model: MachineModel, model_doc: engine.ModelDocument, data_dir: Path | None
+    session: Session, project_id: int | None, model_id: int | None, model_doc: engine.ModelDocument,
+    data_dir: Path | None,
 ) -> Callable[[], engine.PortIO]:
     """The PLC adapter of a hil scenario run, made in its thread; 422 without bindings, 403 without the PLC-write
     permission on an endpoint the model writes to."""
     if not model_doc.bindings:
         raise UnprocessableError(
             "mode 'hil' needs bindings: this model binds no port to an OPC UA node",
-            [{"loc": "run.mode", "machine_model_id": model.id}],
+            [{"loc": "run.mode", "machine_model_id": model_id}],
             code="no_bindings",
         )
-    plc_write.check_start(session, model.project_id, model_doc)
-    specs = endpoints.with_stored_passwords(session, model.project_id, model_doc.endpoints)
+    plc_write.check_start(session, project_id, model_doc)
+    specs = endpoints.with_stored_passwords(session, project_id, model_doc.endpoints)
 
     def make() -> engine.PortIO:
         from app.engine.hil import OpcUaIO
@@ -281,11 +284,12 @@ def _launch(
     return run
 
 
-def rerun(session: Session, runner: ScenarioRunner, run: ScenarioRun) -> ScenarioRun:
+def rerun(session: Session, runner: ScenarioRunner, run: ScenarioRun, data_dir: Path | None = None) -> ScenarioRun:
     """Run the scenario document ``run`` ran on the model document it ran, again: same seed, dt and duration,
     so the same verdicts and values, whatever became of the scenario and the model since.
 
-    404 ``document_not_kept`` for a run from before model documents were stored."""
+    404 ``document_not_kept`` for a run from before model documents were stored. A ``hil`` rerun needs the
+    PLC-write permission of a start and the endpoints as they were (409 ``endpoint_changed``, as for simulations)."""
     model_doc = engine.parse_document(
         model_documents.of_run(session, "scenario run", run.id, run.document_hash, run.model_hash)
     )
@@ -293,14 +297,12 @@ def rerun(session: Session, runner: ScenarioRunner, run: ScenarioRun) -> Scenari
         scenario = parse_scenario(run.document)
     except ScenarioError as exc:  # stored by an engine that accepted it
         raise _problems_error(exc.message, exc.problems) from exc
+    io_factory = None
     if scenario.mode == "hil":
-        raise UnprocessableError(
-            "mode 'hil' is not supported over the API yet; run it with `run.py test` and the HIL adapter",
-            [{"loc": "run.mode", "message": "not supported over the API yet", "valid": ["sim"]}],
-            code="hil_not_supported",
-        )
+        endpoints.check_unchanged(session, run.project_id, model_doc)
+        io_factory = _hil_io_factory(session, run.project_id, run.machine_model_id, model_doc, data_dir)
     return _launch(session, runner, run.document, scenario, model_doc, run.scenario_id, run.machine_model_id,
-                   run.project_id, run.model_name, rerun_of=run.id)
+                   run.project_id, run.model_name, rerun_of=run.id, io_factory=io_factory)
 
 
 def run_document(session: Session, run: ScenarioRun) -> dict[str, Any]:

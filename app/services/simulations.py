@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +18,18 @@ from sqlalchemy.orm import Session
 from app import engine
 from app.core.errors import ConflictError, NotFoundError, UnprocessableError
 from app.db.base import utcnow
-from app.db.models import Endpoint, MachineModel
+from app.db.models import MachineModel
 from app.db.runs import ACTIVE_STATUSES, SimulationRun
 from app.engine.hil.runner import TwinLink, TwinServerError
 from app.schemas.simulations import SimulationStart
 from app.services import (
     access,
     documents,
+    endpoints,
     limits,
     model_documents,
     plc_waits,
     plc_write,
-    secrets,
     simulation_faults,
 )
 from app.services.common import engine_errors, get_or_404, paginate, release_connection
@@ -44,17 +43,6 @@ STOP_WAIT_SECONDS = 2.0
 def get_run(session: Session, run_id: int) -> SimulationRun:
     """The run row, or 404 (also when the request may not see it)."""
     return get_or_404(session, SimulationRun, run_id)
-
-
-def _endpoints_with_passwords(
-    session: Session, project_id: int | None, endpoints: Sequence[engine.EndpointSpec]
-) -> list[engine.EndpointSpec]:
-    """The document's endpoints with the passwords stored in the project (documents never carry them)."""
-    rows = session.execute(
-        select(Endpoint.id, Endpoint.name, Endpoint.password).where(Endpoint.project_id == project_id)
-    )
-    stored = {name: secrets.decrypt(session, password, endpoint_id) for endpoint_id, name, password in rows}
-    return [replace(e, password=stored.get(e.name)) if stored.get(e.name) else e for e in endpoints]
 
 
 def _open_link(
@@ -77,7 +65,7 @@ def _open_link(
     link = TwinLink(
         sim,
         hil=hil,
-        endpoints=_endpoints_with_passwords(session, project_id, sim.plan.doc.endpoints) if hil else None,
+        endpoints=endpoints.with_stored_passwords(session, project_id, sim.plan.doc.endpoints) if hil else None,
         data_dir=data_dir,
         on_disconnect=data.on_disconnect,
         server_port=server.port if server is not None else None,
@@ -98,14 +86,14 @@ def _open_link(
     except engine.PortIOError as exc:
         if any("port" in p for p in exc.problems):
             raise UnprocessableError(exc.message, exc.problems, code="invalid_bindings") from exc
-        endpoints = {
+        failed = {
             p["endpoint"]: {"url": p.get("url"), "state": "failed", "last_error": p.get("reason")}
             for p in exc.problems
             if "endpoint" in p
         }
         return None, {
             "message": exc.message,
-            "io": {"state": "failed", "on_disconnect": data.on_disconnect, "endpoints": endpoints},
+            "io": {"state": "failed", "on_disconnect": data.on_disconnect, "endpoints": failed},
         }
     return link, None
 
@@ -217,7 +205,7 @@ def rerun(session: Session, manager: RunManager, run: SimulationRun, data_dir: P
     # The row keeps the original's model id (or none, once the model is gone); the request only needs one.
     data = SimulationStart.model_validate({**settings, "machine_model_id": run.machine_model_id or 0, "dt": run.dt})
     if data.mode == "hil":
-        _check_endpoints_unchanged(session, run.project_id, document)
+        endpoints.check_unchanged(session, run.project_id, document)
     return _start(session, manager, document, data, data_dir, run.project_id, run.model_name, rerun_of=run)
 
 
@@ -225,35 +213,6 @@ def document(session: Session, run: SimulationRun) -> dict[str, Any]:
     """The model document the run ran, in canonical form (as the model export writes it)."""
     stored = model_documents.of_run(session, "simulation run", run.id, run.document_hash, run.model_hash)
     return model_documents.canonical(stored)
-
-
-def _check_endpoints_unchanged(session: Session, project_id: int | None, document: engine.ModelDocument) -> None:
-    """409 unless every endpoint the document binds to is in the project with the settings the document has.
-
-    Otherwise the endpoint's current password could go to the server the old document names (moving a password
-    to another server is what clearing it on a URL change prevents), and its PLC-write grant could not be checked.
-    """
-    used = {b.endpoint for b in document.bindings}
-    rows = {
-        e.name: e for e in session.scalars(select(Endpoint).where(Endpoint.project_id == project_id)) if e.name in used
-    }
-    problems: list[dict[str, Any]] = []
-    for spec in sorted((e for e in document.endpoints if e.name in used), key=lambda e: e.name):
-        row = rows.get(spec.name)
-        then = (spec.url, spec.security_policy, spec.security_mode, spec.username)
-        if row is None:
-            problems.append({"loc": "endpoints", "endpoint": spec.name, "reason": "deleted"})
-        elif (row.url, row.security_policy, row.security_mode, row.username) != then:
-            problems.append({"loc": "endpoints", "endpoint": spec.name, "endpoint_id": row.id, "reason": "changed",
-                             "url": spec.url, "current_url": row.url})
-    if problems:
-        names = ", ".join(f"{p['endpoint']} ({p['reason']})" for p in problems)
-        raise ConflictError(
-            f"a HIL rerun talks to the endpoints the run used, and these are no longer as they were: {names}; "
-            "start a new run of the model instead",
-            problems,
-            code="endpoint_changed",
-        )
 
 
 def _client_forced(handle: RunHandle, ref: str, value: Any) -> None:

@@ -72,3 +72,22 @@ def test_a_hil_scenario_against_an_unreachable_plc_fails_naming_endpoint_and_rea
     run = finished(client, response.json()["id"])
     assert run["status"] == "failed" and run["verdict"] is None
     assert "plc" in run["error"] and "refused" in run["error"] and url in run["error"]
+
+
+def test_a_hil_scenario_run_reruns_with_the_plc_in_the_loop_behind_the_same_permission(
+    client: TestClient, hil_world: dict[str, Any]  # noqa: F811
+) -> None:
+    w = hil_world
+    response = client.post(f"{API}?machine_model_id={w['model']['id']}", json=hil_scenario(), headers=w["adam"])
+    assert response.status_code == 201, response.text
+    first = client.post(f"{API}/{response.json()['id']}/run", headers=w["oscar"])
+    assert first.status_code == 202, first.text
+    wait_until(lambda: client.get(f"{RUNS}/{first.json()['id']}", headers=w["oscar"]).json(),
+               lambda r: r["status"] not in ("pending", "running"), "the first run to finish")
+    assert_error(client.post(f"{RUNS}/{first.json()['id']}/rerun", headers=w["otto"]), 403, "plc_write_required")
+    again = client.post(f"{RUNS}/{first.json()['id']}/rerun", headers=w["oscar"])
+    assert again.status_code == 202, again.text
+    rerun = wait_until(lambda: client.get(f"{RUNS}/{again.json()['id']}", headers=w["oscar"]).json(),
+                       lambda r: r["status"] not in ("pending", "running"), "the rerun to finish")
+    assert rerun["rerun_of"] == first.json()["id"]
+    assert rerun["status"] == "completed" and rerun["verdict"] == "passed" and rerun["degraded"] is False, rerun

@@ -173,9 +173,12 @@ def get_scenario_run(run: ScenarioRunForObserver) -> ScenarioRunRead:
     return ScenarioRunRead.model_validate(service.read_run(run))
 
 
-@runs_router.post("/{run_id}/rerun", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(403, 404, 422))
+@runs_router.post(
+    "/{run_id}/rerun", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(403, 404, 409, 422)
+)
 def rerun_scenario_run(
-    run: ScenarioRunForOperator, session: SessionDep, runner: ScenarioRunnerDep, response: Response
+    run: ScenarioRunForOperator, session: SessionDep, runner: ScenarioRunnerDep, response: Response,
+    settings: SettingsDep,
 ) -> ScenarioRunRead:
     """Run exactly what a scenario run ran once more, in the background (`rerun_of` names the original; follow the
     new run at `Location`).
@@ -183,9 +186,10 @@ def rerun_scenario_run(
     The rerun judges the scenario document the original ran (`GET /scenario-runs/{id}/scenario`) on the model
     document it ran (`GET /scenario-runs/{id}/model`), with the same seed, `dt` and duration, so it gives the same
     verdicts and values even if the scenario or the model was edited or deleted since. A run from before runs
-    kept their model document is a 404 `document_not_kept`.
+    kept their model document is a 404 `document_not_kept`. A `hil` rerun talks to the PLCs as they are now: it
+    needs the PLC-write permission of a start, and an endpoint deleted or moved since is a 409 `endpoint_changed`.
     """
-    new = service.rerun(session, runner, run)
+    new = service.rerun(session, runner, run, settings.data_dir)
     response.headers["Location"] = f"/api/v1/scenario-runs/{new.id}"
     return ScenarioRunRead.model_validate(service.read_run(new))
 
