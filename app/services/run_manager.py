@@ -370,10 +370,13 @@ def decode_telemetry(data: bytes) -> tuple[list[float], list[list[Any]]]:
 def active_handle(run: SimulationRun, manager: RunManager) -> RunHandle:
     """The live handle of a run that is still ticking; 409 ``run_not_active`` otherwise."""
     handle = manager.get(run.id)
-    if handle is None:
+    # A run that has stopped ticking stays registered until its final write is done, and already reports its
+    # end status: it is no more active than a forgotten one.
+    if handle is None or handle.status not in ACTIVE_STATUSES:
+        status = handle.status if handle is not None else run.status
         raise ConflictError(
-            f"simulation run {run.id} is {run.status}, not active",
-            [{"id": run.id, "status": run.status}],
+            f"simulation run {run.id} is {status}, not active",
+            [{"id": run.id, "status": status}],
             code="run_not_active",
         )
     return handle
