@@ -82,6 +82,7 @@ class ScenarioRunRead(BaseModel):
     scenario_id: int | None = Field(description="null once the scenario is deleted")
     scenario_name: str
     machine_model_id: int | None = Field(description="null once the model is deleted")
+    project_id: int | None = Field(None, description="the project the run belongs to (kept when the model goes)")
     model_name: str
     model_hash: str = Field(description="sha256 of the canonical model document the run ran")
     document_hash: str | None = Field(

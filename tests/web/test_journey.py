@@ -132,6 +132,17 @@ def test_journey_run_force_fault_stop(live_server: LiveServer, page: Page, scree
     assert live_server.api.get(f"/simulations/{run_id}/status").json()["status"] == "stopped"
     expect(page.locator('[data-testid="event-row"][data-kind="finished"]')).to_have_count(1)
 
+    # What it simulated is kept: the stored document, and "run again" starts the same run anew.
+    document_hash = live_server.api.get(f"/simulations/{run_id}").json()["document_hash"]
+    expect(page.get_by_test_id("run-model-link")).to_have_text(document_hash[:12])
+    page.get_by_test_id("rerun-button").click()
+    expect(page).not_to_have_url(re.compile(rf"/runs/{run_id}$"))
+    expect(page.get_by_test_id("rerun-of-link")).to_have_text(f"#{run_id}")
+    rerun_id = int(page.url.rsplit("/", 1)[1])
+    rerun = live_server.api.get(f"/simulations/{rerun_id}").json()
+    assert (rerun["rerun_of"], rerun["document_hash"], rerun["seed"]) == (run_id, document_hash, 0)
+    live_server.api.post(f"/simulations/{rerun_id}/stop")
+
 
 def test_deep_link_reload_opens_the_same_page(live_server: LiveServer, page: Page) -> None:
     _, model_id = import_example_once(live_server)

@@ -37,3 +37,10 @@ def test_scenario_run_shows_each_assertion_and_the_reports(live_server: LiveServ
     expect(page.get_by_test_id("timeline-4").locator("rect")).to_have_count(2)  # the fault period and the window
     expect(page.get_by_test_id("junit-link")).to_have_attribute("href", f"/api/v1/scenario-runs/{run['id']}/junit")
     assert live_server.api.get(f"/scenario-runs/{run['id']}/html").status_code == 200
+
+    # Run again: the same scenario document on the same model document, with the same verdicts.
+    page.get_by_test_id("rerun-button").click()
+    expect(page.get_by_test_id("rerun-of-link")).to_have_text(f"rerun of #{run['id']}")
+    expect(page.get_by_test_id("scenario-verdict")).to_have_text("passed")
+    rerun = live_server.api.get(f"/scenario-runs/{page.url.rsplit('/', 1)[1]}").json()
+    assert rerun["rerun_of"] == run["id"] and rerun["verdict"] == "passed"

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { BrowseEndpointData, BrowseEndpointErrors, BrowseEndpointResponses, ChangeParameterData, ChangeParameterErrors, ChangeParameterResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ClearFaultData, ClearFaultErrors, ClearFaultResponses, CreateBindingData, CreateBindingErrors, CreateBindingResponses, CreateComponentData, CreateComponentErrors, CreateComponentResponses, CreateConnectionData, CreateConnectionErrors, CreateConnectionResponses, CreateEndpointData, CreateEndpointErrors, CreateEndpointResponses, CreateMachineModelData, CreateMachineModelErrors, CreateMachineModelResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateScenarioData, CreateScenarioErrors, CreateScenarioResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteBindingData, DeleteBindingErrors, DeleteBindingResponses, DeleteComponentData, DeleteComponentErrors, DeleteComponentResponses, DeleteConnectionData, DeleteConnectionErrors, DeleteConnectionResponses, DeleteEndpointData, DeleteEndpointErrors, DeleteEndpointResponses, DeleteMachineModelData, DeleteMachineModelErrors, DeleteMachineModelResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteScenarioData, DeleteScenarioErrors, DeleteScenarioResponses, ExportMachineModelData, ExportMachineModelErrors, ExportMachineModelResponses, ForcePortData, ForcePortErrors, ForcePortResponses, GetBindingData, GetBindingErrors, GetBindingResponses, GetComponentData, GetComponentErrors, GetComponentResponses, GetComponentTypeData, GetComponentTypeErrors, GetComponentTypeResponses, GetConnectionData, GetConnectionErrors, GetConnectionResponses, GetEndpointData, GetEndpointErrors, GetEndpointResponses, GetMachineModelData, GetMachineModelErrors, GetMachineModelResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetScenarioData, GetScenarioErrors, GetScenarioResponses, GetScenarioRunData, GetScenarioRunErrors, GetScenarioRunHtmlData, GetScenarioRunHtmlErrors, GetScenarioRunHtmlResponses, GetScenarioRunJunitData, GetScenarioRunJunitErrors, GetScenarioRunJunitResponses, GetScenarioRunResponses, GetSimulationStatusData, GetSimulationStatusErrors, GetSimulationStatusResponses, GetSimulationStatusRunIdData, GetSimulationStatusRunIdErrors, GetSimulationStatusRunIdResponses, GetSimulationTelemetryData, GetSimulationTelemetryErrors, GetSimulationTelemetryResponses, GetSimulationValuesData, GetSimulationValuesErrors, GetSimulationValuesResponses, GrantPlcWriteData, GrantPlcWriteErrors, GrantPlcWriteResponses, HealthData, HealthResponses, ImportMachineModelData, ImportMachineModelErrors, ImportMachineModelResponses, InjectFaultData, InjectFaultErrors, InjectFaultResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListBindingsData, ListBindingsErrors, ListBindingsResponses, ListComponentsData, ListComponentsErrors, ListComponentsResponses, ListComponentTypesData, ListComponentTypesErrors, ListComponentTypesResponses, ListConnectionsData, ListConnectionsErrors, ListConnectionsResponses, ListEndpointsData, ListEndpointsErrors, ListEndpointsResponses, ListFaultsData, ListFaultsErrors, ListFaultsResponses, ListFaultTypesData, ListFaultTypesErrors, ListFaultTypesResponses, ListGrantsData, ListGrantsErrors, ListGrantsResponses, ListMachineModelsData, ListMachineModelsErrors, ListMachineModelsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListScenarioRunsData, ListScenarioRunsErrors, ListScenarioRunsResponses, ListScenariosData, ListScenariosErrors, ListScenariosResponses, ListSimulationEventsData, ListSimulationEventsErrors, ListSimulationEventsResponses, ListSimulationForcesData, ListSimulationForcesErrors, ListSimulationForcesResponses, ListSimulationsData, ListSimulationsErrors, ListSimulationsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, MeData, MeErrors, MeResponses, MetricsData, MetricsErrors, MetricsResponses, ModelDocumentSchemaData, ModelDocumentSchemaErrors, ModelDocumentSchemaResponses, ReleasePortData, ReleasePortErrors, ReleasePortResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceScenarioData, ReplaceScenarioErrors, ReplaceScenarioResponses, RevokePlcWriteData, RevokePlcWriteErrors, RevokePlcWriteResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RunScenarioData, RunScenarioErrors, RunScenarioResponses, ScenarioSchemaData, ScenarioSchemaErrors, ScenarioSchemaResponses, SetMemberData, SetMemberErrors, SetMemberResponses, StartSimulationData, StartSimulationErrors, StartSimulationResponses, StopScenarioRunData, StopScenarioRunErrors, StopScenarioRunResponses, StopSimulationData, StopSimulationErrors, StopSimulationResponses, TestEndpointData, TestEndpointErrors, TestEndpointResponses, UpdateBindingData, UpdateBindingErrors, UpdateBindingResponses, UpdateComponentData, UpdateComponentErrors, UpdateComponentResponses, UpdateConnectionData, UpdateConnectionErrors, UpdateConnectionResponses, UpdateEndpointData, UpdateEndpointErrors, UpdateEndpointResponses, UpdateMachineModelData, UpdateMachineModelErrors, UpdateMachineModelResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateSimulationData, UpdateSimulationErrors, UpdateSimulationResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, ValidateMachineModelData, ValidateMachineModelErrors, ValidateMachineModelResponses } from './types.gen';
+import type { BrowseEndpointData, BrowseEndpointErrors, BrowseEndpointResponses, ChangeParameterData, ChangeParameterErrors, ChangeParameterResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ClearFaultData, ClearFaultErrors, ClearFaultResponses, CreateBindingData, CreateBindingErrors, CreateBindingResponses, CreateCampaignData, CreateCampaignErrors, CreateCampaignResponses, CreateComponentData, CreateComponentErrors, CreateComponentResponses, CreateConnectionData, CreateConnectionErrors, CreateConnectionResponses, CreateEndpointData, CreateEndpointErrors, CreateEndpointResponses, CreateMachineModelData, CreateMachineModelErrors, CreateMachineModelResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateScenarioData, CreateScenarioErrors, CreateScenarioResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteBindingData, DeleteBindingErrors, DeleteBindingResponses, DeleteComponentData, DeleteComponentErrors, DeleteComponentResponses, DeleteConnectionData, DeleteConnectionErrors, DeleteConnectionResponses, DeleteEndpointData, DeleteEndpointErrors, DeleteEndpointResponses, DeleteMachineModelData, DeleteMachineModelErrors, DeleteMachineModelResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteScenarioData, DeleteScenarioErrors, DeleteScenarioResponses, ExportMachineModelData, ExportMachineModelErrors, ExportMachineModelResponses, ForcePortData, ForcePortErrors, ForcePortResponses, GetBindingData, GetBindingErrors, GetBindingResponses, GetCampaignData, GetCampaignErrors, GetCampaignHtmlData, GetCampaignHtmlErrors, GetCampaignHtmlResponses, GetCampaignJunitData, GetCampaignJunitErrors, GetCampaignJunitResponses, GetCampaignResponses, GetComponentData, GetComponentErrors, GetComponentResponses, GetComponentTypeData, GetComponentTypeErrors, GetComponentTypeResponses, GetConnectionData, GetConnectionErrors, GetConnectionResponses, GetEndpointData, GetEndpointErrors, GetEndpointResponses, GetMachineModelData, GetMachineModelErrors, GetMachineModelResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetScenarioData, GetScenarioErrors, GetScenarioResponses, GetScenarioRunData, GetScenarioRunErrors, GetScenarioRunHtmlData, GetScenarioRunHtmlErrors, GetScenarioRunHtmlResponses, GetScenarioRunJunitData, GetScenarioRunJunitErrors, GetScenarioRunJunitResponses, GetScenarioRunModelData, GetScenarioRunModelErrors, GetScenarioRunModelResponses, GetScenarioRunResponses, GetScenarioRunScenarioData, GetScenarioRunScenarioErrors, GetScenarioRunScenarioResponses, GetSimulationModelData, GetSimulationModelErrors, GetSimulationModelResponses, GetSimulationStatusData, GetSimulationStatusErrors, GetSimulationStatusResponses, GetSimulationStatusRunIdData, GetSimulationStatusRunIdErrors, GetSimulationStatusRunIdResponses, GetSimulationTelemetryData, GetSimulationTelemetryErrors, GetSimulationTelemetryResponses, GetSimulationValuesData, GetSimulationValuesErrors, GetSimulationValuesResponses, GrantPlcWriteData, GrantPlcWriteErrors, GrantPlcWriteResponses, HealthData, HealthResponses, ImportMachineModelData, ImportMachineModelErrors, ImportMachineModelResponses, InjectFaultData, InjectFaultErrors, InjectFaultResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListBindingsData, ListBindingsErrors, ListBindingsResponses, ListCampaignsData, ListCampaignsErrors, ListCampaignsResponses, ListComponentsData, ListComponentsErrors, ListComponentsResponses, ListComponentTypesData, ListComponentTypesErrors, ListComponentTypesResponses, ListConnectionsData, ListConnectionsErrors, ListConnectionsResponses, ListEndpointsData, ListEndpointsErrors, ListEndpointsResponses, ListFaultsData, ListFaultsErrors, ListFaultsResponses, ListFaultTypesData, ListFaultTypesErrors, ListFaultTypesResponses, ListGrantsData, ListGrantsErrors, ListGrantsResponses, ListMachineModelsData, ListMachineModelsErrors, ListMachineModelsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListScenarioRunsData, ListScenarioRunsErrors, ListScenarioRunsResponses, ListScenariosData, ListScenariosErrors, ListScenariosResponses, ListSimulationEventsData, ListSimulationEventsErrors, ListSimulationEventsResponses, ListSimulationForcesData, ListSimulationForcesErrors, ListSimulationForcesResponses, ListSimulationsData, ListSimulationsErrors, ListSimulationsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, MeData, MeErrors, MeResponses, MetricsData, MetricsErrors, MetricsResponses, ModelDocumentSchemaData, ModelDocumentSchemaErrors, ModelDocumentSchemaResponses, ReleasePortData, ReleasePortErrors, ReleasePortResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceScenarioData, ReplaceScenarioErrors, ReplaceScenarioResponses, RerunScenarioRunData, RerunScenarioRunErrors, RerunScenarioRunResponses, RerunSimulationData, RerunSimulationErrors, RerunSimulationResponses, RevokePlcWriteData, RevokePlcWriteErrors, RevokePlcWriteResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RunScenarioData, RunScenarioErrors, RunScenarioResponses, ScenarioSchemaData, ScenarioSchemaErrors, ScenarioSchemaResponses, SetMemberData, SetMemberErrors, SetMemberResponses, StartSimulationData, StartSimulationErrors, StartSimulationResponses, StopCampaignData, StopCampaignErrors, StopCampaignResponses, StopScenarioRunData, StopScenarioRunErrors, StopScenarioRunResponses, StopSimulationData, StopSimulationErrors, StopSimulationResponses, TestEndpointData, TestEndpointErrors, TestEndpointResponses, UpdateBindingData, UpdateBindingErrors, UpdateBindingResponses, UpdateComponentData, UpdateComponentErrors, UpdateComponentResponses, UpdateConnectionData, UpdateConnectionErrors, UpdateConnectionResponses, UpdateEndpointData, UpdateEndpointErrors, UpdateEndpointResponses, UpdateMachineModelData, UpdateMachineModelErrors, UpdateMachineModelResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateSimulationData, UpdateSimulationErrors, UpdateSimulationResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, ValidateMachineModelData, ValidateMachineModelErrors, ValidateMachineModelResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -910,6 +910,49 @@ export const updateSimulation = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * Get Simulation Model
+ *
+ * The exact model document the run ran, as the model export writes it (JSON, or YAML with `?format=yaml` or
+ * `Accept: application/yaml`), whatever became of the stored model since: edited, or deleted.
+ *
+ * Its sha256 is the run's `document_hash`. A run started before runs kept their document answers 404
+ * `document_not_kept` (its `model_hash` is all that is known).
+ */
+export const getSimulationModel = <ThrowOnError extends boolean = false>(options: Options<GetSimulationModelData, ThrowOnError>) => (options.client ?? client).get<GetSimulationModelResponses, GetSimulationModelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/model',
+    ...options
+});
+
+/**
+ * Rerun Simulation
+ *
+ * Run exactly what a run ran once more: a new run (`rerun_of` names the original, `Location` points to it).
+ *
+ * It ticks on the document the original ran (`document_hash`), even if the stored model was edited or deleted
+ * since, with the same `dt`, `duration`, `seed`, `record`, pacing, `mode` and served twin. A `sim` run that
+ * was neither forced, faulted, changed nor edited while it ran and was not stopped early records bit-identical
+ * telemetry; what was done to the original while it ran is not replayed (its events list it), and edits of the
+ * model do not reach the rerun. The checks of a start apply: the operator role, run limits, and for `mode:
+ * "hil"` the PLC-write grants and the PLC as it is now; a HIL rerun whose endpoints were deleted or point
+ * elsewhere since is a 409 `endpoint_changed`. A run from before runs kept their document is a 404
+ * `document_not_kept`.
+ */
+export const rerunSimulation = <ThrowOnError extends boolean = false>(options: Options<RerunSimulationData, ThrowOnError>) => (options.client ?? client).post<RerunSimulationResponses, RerunSimulationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/simulations/{run_id}/rerun',
+    ...options
+});
+
+/**
  * List Simulation Events
  *
  * The run's event log, oldest first: started, forces and releases, faults injected and cleared, parameter
@@ -1043,9 +1086,18 @@ export const changeParameter = <ThrowOnError extends boolean = false>(options: O
  *
  * The port values the run recorded: every `every`-th tick of the ports chosen in `record`.
  *
- * While the run is active this is what it has recorded so far; afterwards it is read from storage.
- * CSV has a `time` column and one column per `component.port`, one row per sample. 404 if the run
- * records nothing.
+ * `start` and `end` (simulated seconds, inclusive) pick a time range and `ports` a subset (names or globs of
+ * recorded ports). `max_points` caps the rows for plotting: the range is cut into `max_points / 2` buckets and
+ * each keeps every port's minimum and maximum in the order they occurred, at the bucket's first and last
+ * sample time, so a one-sample spike is never lost; a range with no more samples than `max_points` comes back
+ * exactly (`decimated: false`; `range_samples` counts the samples in the range).
+ *
+ * While the run is active this is what it has recorded so far; afterwards it is read from storage, where
+ * it is kept about once a second while the run ticks (a server that dies loses at most the last second).
+ * CSV (`format=csv`) streams a `time` column and one column per `component.port`, one row per sample,
+ * booleans as 1/0 and overflowed values as empty cells, without holding the whole run in memory.
+ * 404 if the run records nothing; 422 `invalid_range` when `start` is after `end`, `unknown_port` for a port
+ * the run did not record.
  */
 export const getSimulationTelemetry = <ThrowOnError extends boolean = false>(options: Options<GetSimulationTelemetryData, ThrowOnError>) => (options.client ?? client).get<GetSimulationTelemetryResponses, GetSimulationTelemetryErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
@@ -1232,8 +1284,12 @@ export const replaceScenario = <ThrowOnError extends boolean = false>(options: O
  * The scenario is checked against its model as the model is now (422 with every problem if it no
  * longer fits, or if the model cannot run). `GET /api/v1/scenario-runs/{id}` gives the status, and once
  * `completed` the verdict (`passed`/`failed`) with every assertion's expected and actual values and the
- * time it failed. A run that hits a simulation error ends `failed` with `error`. Mode `hil` is not
- * supported over the API yet (422). A run that would take more ticks or record more values than the
+ * time it failed. A run that hits a simulation error ends `failed` with `error`. Mode `hil` runs with the
+ * model's PLCs in the loop: it needs bindings (422 `no_bindings`) and, for a model that writes to a PLC, the
+ * PLC-write permission on those endpoints (403 `plc_write_required`), as starting a HIL simulation does; the PLCs
+ * are connected in the background, so an unreachable one or a bad binding ends the run `failed` naming the
+ * reason. Its result says whether it was `degraded` (stale or bad PLC values, a lost PLC) with the read
+ * `quality`. A run that would take more ticks or record more values than the
  * server allows (settings `MAX_RUN_TICKS`, `MAX_RECORDED_VALUES`) is refused with a 422 naming the numbers.
  */
 export const runScenario = <ThrowOnError extends boolean = false>(options: Options<RunScenarioData, ThrowOnError>) => (options.client ?? client).post<RunScenarioResponses, RunScenarioErrors, ThrowOnError>({
@@ -1276,6 +1332,62 @@ export const getScenarioRun = <ThrowOnError extends boolean = false>(options: Op
             type: 'apiKey'
         }],
     url: '/api/v1/scenario-runs/{run_id}',
+    ...options
+});
+
+/**
+ * Rerun Scenario Run
+ *
+ * Run exactly what a scenario run ran once more, in the background (`rerun_of` names the original; follow the
+ * new run at `Location`).
+ *
+ * The rerun judges the scenario document the original ran (`GET /scenario-runs/{id}/scenario`) on the model
+ * document it ran (`GET /scenario-runs/{id}/model`), with the same seed, `dt` and duration, so it gives the same
+ * verdicts and values even if the scenario or the model was edited or deleted since. A run from before runs
+ * kept their model document is a 404 `document_not_kept`. A `hil` rerun talks to the PLCs as they are now: it
+ * needs the PLC-write permission of a start, and an endpoint deleted or moved since is a 409 `endpoint_changed`.
+ */
+export const rerunScenarioRun = <ThrowOnError extends boolean = false>(options: Options<RerunScenarioRunData, ThrowOnError>) => (options.client ?? client).post<RerunScenarioRunResponses, RerunScenarioRunErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenario-runs/{run_id}/rerun',
+    ...options
+});
+
+/**
+ * Get Scenario Run Model
+ *
+ * The exact model document the scenario run ran (JSON, or YAML with `?format=yaml` or `Accept:
+ * application/yaml`), whatever became of the stored model since; its sha256 is the run's `document_hash`.
+ *
+ * A run from before runs kept their model document answers 404 `document_not_kept`.
+ */
+export const getScenarioRunModel = <ThrowOnError extends boolean = false>(options: Options<GetScenarioRunModelData, ThrowOnError>) => (options.client ?? client).get<GetScenarioRunModelResponses, GetScenarioRunModelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenario-runs/{run_id}/model',
+    ...options
+});
+
+/**
+ * Get Scenario Run Scenario
+ *
+ * The scenario document as the run ran it (JSON, or YAML with `?format=yaml` or `Accept: application/yaml`),
+ * whatever became of the stored scenario since.
+ */
+export const getScenarioRunScenario = <ThrowOnError extends boolean = false>(options: Options<GetScenarioRunScenarioData, ThrowOnError>) => (options.client ?? client).get<GetScenarioRunScenarioResponses, GetScenarioRunScenarioErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/scenario-runs/{run_id}/scenario',
     ...options
 });
 
@@ -1324,6 +1436,120 @@ export const getScenarioRunHtml = <ThrowOnError extends boolean = false>(options
             type: 'apiKey'
         }],
     url: '/api/v1/scenario-runs/{run_id}/html',
+    ...options
+});
+
+/**
+ * List Campaigns
+ *
+ * List campaigns, newest first, with their progress and verdict (the summary is in `GET /campaigns/{id}`).
+ */
+export const listCampaigns = <ThrowOnError extends boolean = false>(options?: Options<ListCampaignsData, ThrowOnError>) => (options?.client ?? client).get<ListCampaignsResponses, ListCampaignsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/campaigns',
+    ...options
+});
+
+/**
+ * Create Campaign
+ *
+ * Run a stored scenario once per grid point and seed, in the background; follow it at `Location`.
+ *
+ * `sweep` maps `component.parameter` to a list of values or `"start:stop:count"` (evenly spaced, both ends
+ * included); the grid is the product of the axes, the first slowest. `seeds` is a count N (seeds 0..N-1) or a
+ * list; without it every point runs once with the scenario's seed. `parameters` fixes values at every point.
+ * `metrics` (`component.port:min|max|mean|final`) are summarised per point as min, mean, max and percentiles.
+ *
+ * Everything is checked against the scenario's model before anything runs: a 422 `invalid_campaign` locates
+ * each problem (`body.sweep.tank.arae` with a `did_you_mean`, `body.metrics[0]`), a 422 `campaign_too_large`
+ * names the number of runs and the limit (setting `MAX_CAMPAIGN_RUNS`). The runs go to local processes, or to
+ * the Dask scheduler of the setting `CAMPAIGN_SCHEDULER`; results are the same either way. Needs the operator
+ * role in the scenario's project; the campaign belongs to that project.
+ */
+export const createCampaign = <ThrowOnError extends boolean = false>(options: Options<CreateCampaignData, ThrowOnError>) => (options.client ?? client).post<CreateCampaignResponses, CreateCampaignErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/campaigns',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Campaign
+ *
+ * A campaign: status (pending, running, completed, failed, aborted) and runs done so far; once ended, its
+ * verdict and summary.
+ *
+ * The summary has, per grid point, the pass rate, each metric's distribution (n, min, mean, max, p5, p50, p95,
+ * and the [point, seed] of the extremes) and how often each assertion failed; the worst cases list each failing
+ * run's seed, parameters and failed assertions with `reproduce`, the `POST /campaigns` body that runs it alone.
+ */
+export const getCampaign = <ThrowOnError extends boolean = false>(options: Options<GetCampaignData, ThrowOnError>) => (options.client ?? client).get<GetCampaignResponses, GetCampaignErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/campaigns/{campaign_id}',
+    ...options
+});
+
+/**
+ * Stop Campaign
+ *
+ * Stop a pending or running campaign: no further run starts, runs under way finish.
+ *
+ * It ends `aborted` with a summary of the runs that finished. A campaign that has already ended is a 409
+ * `campaign_not_active`.
+ */
+export const stopCampaign = <ThrowOnError extends boolean = false>(options: Options<StopCampaignData, ThrowOnError>) => (options.client ?? client).post<StopCampaignResponses, StopCampaignErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/campaigns/{campaign_id}/stop',
+    ...options
+});
+
+/**
+ * Get Campaign Junit
+ *
+ * The campaign as JUnit XML: a testsuite per grid point, a testcase per seed (404 until it has a result).
+ */
+export const getCampaignJunit = <ThrowOnError extends boolean = false>(options: Options<GetCampaignJunitData, ThrowOnError>) => (options.client ?? client).get<GetCampaignJunitResponses, GetCampaignJunitErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/campaigns/{campaign_id}/junit',
+    ...options
+});
+
+/**
+ * Get Campaign Html
+ *
+ * The campaign as one offline HTML page: pass rate per point (a grid for two axes), distributions, failed
+ * assertions, worst cases and extremes (404 until it has a result).
+ */
+export const getCampaignHtml = <ThrowOnError extends boolean = false>(options: Options<GetCampaignHtmlData, ThrowOnError>) => (options.client ?? client).get<GetCampaignHtmlResponses, GetCampaignHtmlErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/campaigns/{campaign_id}/html',
     ...options
 });
 

@@ -181,6 +181,50 @@ export type BindingCreate = {
 };
 
 /**
+ * BindingQuality
+ *
+ * How often one read binding's value was held (stale) or answered Bad by the PLC.
+ */
+export type BindingQuality = {
+    /**
+     * Port
+     */
+    port: string;
+    /**
+     * Endpoint
+     */
+    endpoint: string;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Stale
+     *
+     * ticks whose read gave no fresh value (PLC unreachable, read failed or timed out)
+     */
+    stale: number;
+    /**
+     * Bad
+     *
+     * ticks on which the PLC answered a Bad status for the node
+     */
+    bad: number;
+    /**
+     * Stale Ratio
+     *
+     * stale / ticks read
+     */
+    stale_ratio: number;
+    /**
+     * Bad Ratio
+     *
+     * bad / ticks read
+     */
+    bad_ratio: number;
+};
+
+/**
  * BindingRead
  */
 export type BindingRead = {
@@ -324,6 +368,304 @@ export type BrowseRead = {
      * Children
      */
     children: Array<BrowseChild>;
+};
+
+/**
+ * CampaignCaseRead
+ *
+ * One run of the campaign, with the request body that runs exactly it again.
+ */
+export type CampaignCaseRead = {
+    /**
+     * Point
+     */
+    point: number;
+    /**
+     * Seed
+     */
+    seed: number;
+    /**
+     * Status
+     */
+    status: 'passed' | 'failed' | 'error';
+    /**
+     * Failures
+     *
+     * every failed assertion: name, message, time
+     */
+    failures: Array<{
+        [key: string]: unknown;
+    }>;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * Metrics
+     */
+    metrics: {
+        [key: string]: number | null;
+    };
+    /**
+     * Ticks
+     */
+    ticks: number;
+    /**
+     * Wall Time
+     */
+    wall_time: number;
+    /**
+     * Reproduce
+     *
+     * `POST /api/v1/campaigns` with this body runs this case alone
+     */
+    reproduce: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * CampaignCreate
+ *
+ * A campaign: the stored scenario, run once per grid point and seed.
+ */
+export type CampaignCreate = {
+    /**
+     * Scenario Id
+     *
+     * the stored scenario to run (in sim mode)
+     */
+    scenario_id: number;
+    /**
+     * Seeds
+     *
+     * N (seeds 0..N-1), or the list of seeds; default: the scenario's own seed
+     */
+    seeds?: number | Array<number> | null;
+    /**
+     * Sweep
+     *
+     * grid axes, `component.parameter` -> a list of values or `start:stop:count` (both ends included); the grid is their product, the first axis slowest
+     */
+    sweep?: {
+        [key: string]: Array<number | number | boolean | string> | string;
+    };
+    /**
+     * Parameters
+     *
+     * `component.parameter` -> one value used at every grid point
+     */
+    parameters?: {
+        [key: string]: number | number | boolean | string;
+    };
+    /**
+     * Metrics
+     *
+     * outputs summarised over the runs: `component.port:REDUCER`, REDUCER one of min, max, mean, final (e.g. `tank.level:max`)
+     */
+    metrics?: Array<string>;
+    /**
+     * Worst
+     *
+     * how many failing cases the summary lists, worst first
+     */
+    worst?: number;
+};
+
+/**
+ * CampaignPointRead
+ *
+ * One grid point: its parameter values, pass rate, metric distributions and the assertions that failed.
+ */
+export type CampaignPointRead = {
+    /**
+     * Index
+     */
+    index: number;
+    /**
+     * Parameters
+     */
+    parameters: {
+        [key: string]: unknown;
+    };
+    /**
+     * Runs
+     */
+    runs: number;
+    /**
+     * Passed
+     */
+    passed: number;
+    /**
+     * Failed
+     */
+    failed: number;
+    /**
+     * Errors
+     */
+    errors: number;
+    /**
+     * Pass Rate
+     */
+    pass_rate: number;
+    /**
+     * Metrics
+     */
+    metrics: {
+        [key: string]: DistributionRead;
+    };
+    /**
+     * Failed Assertions
+     *
+     * assertion name -> runs in which it failed
+     */
+    failed_assertions: {
+        [key: string]: number;
+    };
+};
+
+/**
+ * CampaignRead
+ *
+ * A campaign: its progress while it runs, then its verdict and summary.
+ */
+export type CampaignRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Project Id
+     */
+    project_id: number | null;
+    /**
+     * Scenario Id
+     *
+     * null once the scenario is deleted
+     */
+    scenario_id: number | null;
+    /**
+     * Scenario Name
+     */
+    scenario_name: string;
+    /**
+     * Machine Model Id
+     *
+     * null once the model is deleted
+     */
+    machine_model_id: number | null;
+    /**
+     * Model Name
+     */
+    model_name: string;
+    /**
+     * Model Hash
+     *
+     * sha256 of the canonical model document the runs ran
+     */
+    model_hash: string;
+    /**
+     * Engine Version
+     */
+    engine_version: string;
+    /**
+     * Status
+     */
+    status: 'pending' | 'running' | 'completed' | 'failed' | 'aborted';
+    /**
+     * Verdict
+     *
+     * passed when every run passed; null until done
+     */
+    verdict: 'passed' | 'failed' | null;
+    /**
+     * Request
+     *
+     * seeds, sweep, parameters and metrics as the campaign runs them
+     */
+    request: {
+        [key: string]: unknown;
+    };
+    /**
+     * Executor
+     *
+     * where the runs ran: local processes, or a Dask scheduler
+     */
+    executor: string;
+    /**
+     * Runs Total
+     */
+    runs_total: number;
+    /**
+     * Runs Done
+     */
+    runs_done: number;
+    /**
+     * Runs Passed
+     */
+    runs_passed: number;
+    /**
+     * Pass Rate
+     *
+     * runs_passed / runs_done; null before the first run is done
+     */
+    pass_rate: number | null;
+    /**
+     * Wall Time
+     *
+     * seconds the campaign took
+     */
+    wall_time: number;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * once it has ended (null in lists): pass rate per point, distributions, worst cases
+     */
+    summary?: CampaignSummaryRead | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Started At
+     */
+    started_at: string | null;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
+};
+
+/**
+ * CampaignSummaryRead
+ *
+ * What the campaign found: per point and overall, and the worst cases.
+ */
+export type CampaignSummaryRead = {
+    /**
+     * Points
+     */
+    points: Array<CampaignPointRead>;
+    /**
+     * Overall
+     *
+     * each metric over every run
+     */
+    overall: {
+        [key: string]: DistributionRead;
+    };
+    /**
+     * Worst
+     */
+    worst: Array<CampaignCaseRead>;
+    /**
+     * Stopped
+     *
+     * stopped before every run was done (the summary covers those that were)
+     */
+    stopped: boolean;
 };
 
 /**
@@ -508,6 +850,54 @@ export type ConnectionUpdate = {
      * Target Port
      */
     target_port?: string | null;
+};
+
+/**
+ * DistributionRead
+ *
+ * A metric over the runs that finished: count, extremes with their (point, seed), mean and percentiles.
+ */
+export type DistributionRead = {
+    /**
+     * N
+     */
+    n: number;
+    /**
+     * Min
+     */
+    min: number | null;
+    /**
+     * Mean
+     */
+    mean: number | null;
+    /**
+     * Max
+     */
+    max: number | null;
+    /**
+     * P5
+     */
+    p5: number | null;
+    /**
+     * P50
+     */
+    p50: number | null;
+    /**
+     * P95
+     */
+    p95: number | null;
+    /**
+     * Min Case
+     *
+     * [point, seed] of the lowest value
+     */
+    min_case: Array<number> | null;
+    /**
+     * Max Case
+     *
+     * [point, seed] of the highest value
+     */
+    max_case: Array<number> | null;
 };
 
 /**
@@ -738,6 +1128,12 @@ export type EventRead = {
      * what happened, for people
      */
     message: string;
+    /**
+     * User
+     *
+     * the user whose request caused it (null: the run itself, an OPC UA client, local mode)
+     */
+    user?: string | null;
     /**
      * Data
      *
@@ -1336,6 +1732,28 @@ export type PageBindingRead = {
 };
 
 /**
+ * Page[CampaignRead]
+ */
+export type PageCampaignRead = {
+    /**
+     * Items
+     */
+    items: Array<CampaignRead>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Limit
+     */
+    limit: number;
+    /**
+     * Offset
+     */
+    offset: number;
+};
+
+/**
  * Page[ComponentRead]
  */
 export type PageComponentRead = {
@@ -1664,6 +2082,67 @@ export type ProjectUpdate = {
 };
 
 /**
+ * ReadQuality
+ *
+ * Quality of the values the PLC delivered, over every tick of the run; telemetry marks each sample in the column
+ * `<component>.<port>:quality` (0 good, 1 stale, 2 bad) next to its port.
+ */
+export type ReadQuality = {
+    /**
+     * Ticks
+     *
+     * ticks that read the PLC
+     */
+    ticks: number;
+    /**
+     * Samples
+     *
+     * ticks x read bindings
+     */
+    samples: number;
+    /**
+     * Stale
+     *
+     * samples holding the last good value (PLC unreachable, read failed or timed out)
+     */
+    stale: number;
+    /**
+     * Bad
+     *
+     * samples the PLC answered a Bad status for
+     */
+    bad: number;
+    /**
+     * Stale Ratio
+     *
+     * stale / samples
+     */
+    stale_ratio: number;
+    /**
+     * Bad Ratio
+     *
+     * bad / samples
+     */
+    bad_ratio: number;
+    /**
+     * Degraded Ticks
+     *
+     * ticks on which at least one read binding was stale or bad
+     */
+    degraded_ticks: number;
+    /**
+     * Degraded Time
+     *
+     * simulated seconds of those ticks (degraded_ticks x dt)
+     */
+    degraded_time: number;
+    /**
+     * Bindings
+     */
+    bindings?: Array<BindingQuality>;
+};
+
+/**
  * RecordSettings
  *
  * Which ports to sample and how often; ``ports: null`` records every port.
@@ -1726,13 +2205,29 @@ export type RunIo = {
     /**
      * Endpoints
      *
-     * per endpoint health
+     * per endpoint health (state, reconnects, seconds_degraded, dropped_writes)
      */
     endpoints?: {
         [key: string]: {
             [key: string]: unknown;
         };
     };
+    /**
+     * Dropped Writes
+     *
+     * ticks whose Write to an endpoint was dropped: it was not connected
+     */
+    dropped_writes?: number;
+    /**
+     * hil: how many read samples were stale or bad
+     */
+    quality?: ReadQuality | null;
+    /**
+     * Degraded
+     *
+     * the run has been degraded at some point: a PLC connection lost, a stale or bad read sample, or a dropped write
+     */
+    degraded?: boolean;
     /**
      * Opcua Server
      *
@@ -1814,13 +2309,33 @@ export type ScenarioRunRead = {
      */
     machine_model_id: number | null;
     /**
+     * Project Id
+     *
+     * the project the run belongs to (kept when the model goes)
+     */
+    project_id?: number | null;
+    /**
      * Model Name
      */
     model_name: string;
     /**
      * Model Hash
+     *
+     * sha256 of the canonical model document the run ran
      */
     model_hash: string;
+    /**
+     * Document Hash
+     *
+     * the stored model document the run ran (equal to `model_hash`), returned by `GET /scenario-runs/{id}/model`; null for runs started before runs kept their document
+     */
+    document_hash?: string | null;
+    /**
+     * Rerun Of
+     *
+     * the scenario run this one reruns, if any
+     */
+    rerun_of?: number | null;
     /**
      * Engine Version
      */
@@ -1879,6 +2394,16 @@ export type ScenarioRunRead = {
      * Error
      */
     error: string | null;
+    /**
+     * Degraded
+     *
+     * mode hil: the run was degraded (a PLC lost for a while, stale or bad read samples, dropped writes); the verdict still stands, judged on the values the twin held
+     */
+    degraded?: boolean;
+    /**
+     * mode hil: how many read samples were stale or bad
+     */
+    quality?: ReadQuality | null;
     /**
      * Created At
      */
@@ -1959,8 +2484,30 @@ export type SimulationRead = {
     model_name: string;
     /**
      * Model Hash
+     *
+     * sha256 of the canonical model document the run ran
      */
     model_hash: string;
+    /**
+     * Document Hash
+     *
+     * the stored document the run ran (equal to `model_hash`), returned by `GET /simulations/{id}/model`; null for runs started before runs kept their document (only `model_hash` is known, and they cannot be rerun)
+     */
+    document_hash?: string | null;
+    /**
+     * Settings
+     *
+     * the start request as given, without `machine_model_id` (`dt` null: the model's); what `POST /simulations/{id}/rerun` replays. Null for runs from before it was kept
+     */
+    settings?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Rerun Of
+     *
+     * the run this one reruns, if any
+     */
+    rerun_of?: number | null;
     /**
      * Engine Version
      */
@@ -2050,6 +2597,12 @@ export type SimulationRead = {
      * Finished At
      */
     finished_at: string | null;
+    /**
+     * Degraded
+     *
+     * true once a hil run has been degraded (a PLC lost, stale or bad read samples, dropped writes): a run that ends so keeps its status (`completed`, `stopped`, ...) and says it here; details in `io`
+     */
+    readonly degraded: boolean;
 };
 
 /**
@@ -2144,8 +2697,22 @@ export type TelemetryRead = {
     every: number;
     /**
      * Samples
+     *
+     * rows returned
      */
     samples: number;
+    /**
+     * Range Samples
+     *
+     * samples in the requested range (more than `samples` when decimated)
+     */
+    range_samples?: number;
+    /**
+     * Decimated
+     *
+     * true when `max_points` cut the range to min/max buckets
+     */
+    decimated?: boolean;
     /**
      * Truncated
      *
@@ -2158,9 +2725,11 @@ export type TelemetryRead = {
     times: Array<number>;
     /**
      * Series
+     *
+     * per port, one value per time; null for an overflowed value or a port a live edit removed
      */
     series: {
-        [key: string]: Array<boolean | number | number>;
+        [key: string]: Array<boolean | number | number | null>;
     };
 };
 
@@ -2462,6 +3031,163 @@ export type ValuesRead = {
      * Values
      */
     values: Array<PortReading>;
+};
+
+/**
+ * Page[SimulationRead]
+ */
+export type PageSimulationReadWritable = {
+    /**
+     * Items
+     */
+    items: Array<SimulationReadWritable>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Limit
+     */
+    limit: number;
+    /**
+     * Offset
+     */
+    offset: number;
+};
+
+/**
+ * SimulationRead
+ *
+ * A run's settings, progress counters and outcome.
+ */
+export type SimulationReadWritable = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Machine Model Id
+     */
+    machine_model_id: number | null;
+    /**
+     * Model Name
+     */
+    model_name: string;
+    /**
+     * Model Hash
+     *
+     * sha256 of the canonical model document the run ran
+     */
+    model_hash: string;
+    /**
+     * Document Hash
+     *
+     * the stored document the run ran (equal to `model_hash`), returned by `GET /simulations/{id}/model`; null for runs started before runs kept their document (only `model_hash` is known, and they cannot be rerun)
+     */
+    document_hash?: string | null;
+    /**
+     * Settings
+     *
+     * the start request as given, without `machine_model_id` (`dt` null: the model's); what `POST /simulations/{id}/rerun` replays. Null for runs from before it was kept
+     */
+    settings?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Rerun Of
+     *
+     * the run this one reruns, if any
+     */
+    rerun_of?: number | null;
+    /**
+     * Engine Version
+     */
+    engine_version: string;
+    /**
+     * Mode
+     */
+    mode: string;
+    /**
+     * Status
+     */
+    status: 'pending' | 'running' | 'degraded' | 'completed' | 'stopped' | 'failed' | 'aborted';
+    /**
+     * Dt
+     */
+    dt: number;
+    /**
+     * Duration
+     */
+    duration: number | null;
+    /**
+     * Realtime
+     */
+    realtime: boolean;
+    /**
+     * Time Scale
+     */
+    time_scale: number;
+    /**
+     * Seed
+     */
+    seed: number;
+    record: RecordSettings | null;
+    /**
+     * Tick
+     */
+    tick: number;
+    /**
+     * Sim Time
+     */
+    sim_time: number;
+    /**
+     * Wall Time
+     */
+    wall_time: number;
+    /**
+     * Real Time Factor
+     *
+     * simulated seconds per wall-clock second
+     */
+    real_time_factor?: number | null;
+    /**
+     * Overruns
+     *
+     * paced runs: ticks that started more than one step late
+     */
+    overruns: number;
+    /**
+     * Mean Lateness
+     */
+    mean_lateness: number;
+    /**
+     * Max Lateness
+     */
+    max_lateness: number;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * hil runs and served twins: I/O health
+     */
+    io?: RunIo | null;
+    /**
+     * while active: edits of the stored model pushed to this run. Parameter and input edits apply at the next tick boundary; graph edits are compiled first and swapped in at the boundary, keeping the state of components that stay. An edit the run cannot take is reported in `error` and the run keeps its model.
+     */
+    model_edits?: ModelEdits | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Started At
+     */
+    started_at: string | null;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
 };
 
 export type HealthData = {
@@ -4551,6 +5277,105 @@ export type UpdateSimulationResponses = {
 
 export type UpdateSimulationResponse = UpdateSimulationResponses[keyof UpdateSimulationResponses];
 
+export type GetSimulationModelData = {
+    body?: never;
+    headers?: {
+        /**
+         * Accept
+         */
+        accept?: string | null;
+    };
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: number;
+    };
+    query?: {
+        /**
+         * Format
+         *
+         * defaults to the Accept header, then json
+         */
+        format?: 'json' | 'yaml' | null;
+    };
+    url: '/api/v1/simulations/{run_id}/model';
+};
+
+export type GetSimulationModelErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type GetSimulationModelError = GetSimulationModelErrors[keyof GetSimulationModelErrors];
+
+export type GetSimulationModelResponses = {
+    /**
+     * The model document
+     */
+    200: unknown;
+};
+
+export type RerunSimulationData = {
+    body?: never;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: number;
+    };
+    query?: never;
+    url: '/api/v1/simulations/{run_id}/rerun';
+};
+
+export type RerunSimulationErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with existing data (duplicate name, input port already driven, ...)
+     */
+    409: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+    /**
+     * Too many requests of this kind are in progress (waits on a PLC: settings PLC_WAITS_PER_USER and PLC_WAITS_TOTAL); refused at once, retry after `Retry-After` seconds
+     */
+    429: ErrorResponse;
+};
+
+export type RerunSimulationError = RerunSimulationErrors[keyof RerunSimulationErrors];
+
+export type RerunSimulationResponses = {
+    /**
+     * Successful Response
+     */
+    201: SimulationRead;
+};
+
+export type RerunSimulationResponse = RerunSimulationResponses[keyof RerunSimulationResponses];
+
 export type ListSimulationEventsData = {
     body?: never;
     path: {
@@ -4883,6 +5708,30 @@ export type GetSimulationTelemetryData = {
          * json (default) or csv
          */
         format?: 'json' | 'csv';
+        /**
+         * Start
+         *
+         * first simulated second to read (default: the first)
+         */
+        start?: number | null;
+        /**
+         * End
+         *
+         * last simulated second to read (default: the last)
+         */
+        end?: number | null;
+        /**
+         * Ports
+         *
+         * comma-separated recorded ports or globs, e.g. `tank.level,heater.*` (default: all)
+         */
+        ports?: string | null;
+        /**
+         * Max Points
+         *
+         * at most this many rows, by min/max decimation (default: every sample)
+         */
+        max_points?: number | null;
     };
     url: '/api/v1/simulations/{run_id}/telemetry';
 };
@@ -5462,6 +6311,150 @@ export type GetScenarioRunResponses = {
 
 export type GetScenarioRunResponse = GetScenarioRunResponses[keyof GetScenarioRunResponses];
 
+export type RerunScenarioRunData = {
+    body?: never;
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: number;
+    };
+    query?: never;
+    url: '/api/v1/scenario-runs/{run_id}/rerun';
+};
+
+export type RerunScenarioRunErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with existing data (duplicate name, input port already driven, ...)
+     */
+    409: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type RerunScenarioRunError = RerunScenarioRunErrors[keyof RerunScenarioRunErrors];
+
+export type RerunScenarioRunResponses = {
+    /**
+     * Successful Response
+     */
+    202: ScenarioRunRead;
+};
+
+export type RerunScenarioRunResponse = RerunScenarioRunResponses[keyof RerunScenarioRunResponses];
+
+export type GetScenarioRunModelData = {
+    body?: never;
+    headers?: {
+        /**
+         * Accept
+         */
+        accept?: string | null;
+    };
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: number;
+    };
+    query?: {
+        /**
+         * Format
+         *
+         * defaults to the Accept header, then json
+         */
+        format?: 'json' | 'yaml' | null;
+    };
+    url: '/api/v1/scenario-runs/{run_id}/model';
+};
+
+export type GetScenarioRunModelErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type GetScenarioRunModelError = GetScenarioRunModelErrors[keyof GetScenarioRunModelErrors];
+
+export type GetScenarioRunModelResponses = {
+    /**
+     * The model document
+     */
+    200: unknown;
+};
+
+export type GetScenarioRunScenarioData = {
+    body?: never;
+    headers?: {
+        /**
+         * Accept
+         */
+        accept?: string | null;
+    };
+    path: {
+        /**
+         * Run Id
+         */
+        run_id: number;
+    };
+    query?: {
+        /**
+         * Format
+         *
+         * defaults to the Accept header, then json
+         */
+        format?: 'json' | 'yaml' | null;
+    };
+    url: '/api/v1/scenario-runs/{run_id}/scenario';
+};
+
+export type GetScenarioRunScenarioErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type GetScenarioRunScenarioError = GetScenarioRunScenarioErrors[keyof GetScenarioRunScenarioErrors];
+
+export type GetScenarioRunScenarioResponses = {
+    /**
+     * The scenario document
+     */
+    200: unknown;
+};
+
 export type StopScenarioRunData = {
     body?: never;
     path: {
@@ -5576,6 +6569,259 @@ export type GetScenarioRunHtmlErrors = {
 export type GetScenarioRunHtmlError = GetScenarioRunHtmlErrors[keyof GetScenarioRunHtmlErrors];
 
 export type GetScenarioRunHtmlResponses = {
+    /**
+     * A self-contained HTML page
+     */
+    200: unknown;
+};
+
+export type ListCampaignsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Project Id
+         *
+         * only campaigns of this project
+         */
+        project_id?: number | null;
+        /**
+         * Scenario Id
+         *
+         * only campaigns of this scenario
+         */
+        scenario_id?: number | null;
+        /**
+         * Limit
+         *
+         * page size
+         */
+        limit?: number;
+        /**
+         * Offset
+         *
+         * rows to skip
+         */
+        offset?: number;
+    };
+    url: '/api/v1/campaigns';
+};
+
+export type ListCampaignsErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type ListCampaignsError = ListCampaignsErrors[keyof ListCampaignsErrors];
+
+export type ListCampaignsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageCampaignRead;
+};
+
+export type ListCampaignsResponse = ListCampaignsResponses[keyof ListCampaignsResponses];
+
+export type CreateCampaignData = {
+    body: CampaignCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/campaigns';
+};
+
+export type CreateCampaignErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type CreateCampaignError = CreateCampaignErrors[keyof CreateCampaignErrors];
+
+export type CreateCampaignResponses = {
+    /**
+     * Successful Response
+     */
+    202: CampaignRead;
+};
+
+export type CreateCampaignResponse = CreateCampaignResponses[keyof CreateCampaignResponses];
+
+export type GetCampaignData = {
+    body?: never;
+    path: {
+        /**
+         * Campaign Id
+         */
+        campaign_id: number;
+    };
+    query?: never;
+    url: '/api/v1/campaigns/{campaign_id}';
+};
+
+export type GetCampaignErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetCampaignError = GetCampaignErrors[keyof GetCampaignErrors];
+
+export type GetCampaignResponses = {
+    /**
+     * Successful Response
+     */
+    200: CampaignRead;
+};
+
+export type GetCampaignResponse = GetCampaignResponses[keyof GetCampaignResponses];
+
+export type StopCampaignData = {
+    body?: never;
+    path: {
+        /**
+         * Campaign Id
+         */
+        campaign_id: number;
+    };
+    query?: never;
+    url: '/api/v1/campaigns/{campaign_id}/stop';
+};
+
+export type StopCampaignErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with existing data (duplicate name, input port already driven, ...)
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type StopCampaignError = StopCampaignErrors[keyof StopCampaignErrors];
+
+export type StopCampaignResponses = {
+    /**
+     * Successful Response
+     */
+    200: CampaignRead;
+};
+
+export type StopCampaignResponse = StopCampaignResponses[keyof StopCampaignResponses];
+
+export type GetCampaignJunitData = {
+    body?: never;
+    path: {
+        /**
+         * Campaign Id
+         */
+        campaign_id: number;
+    };
+    query?: never;
+    url: '/api/v1/campaigns/{campaign_id}/junit';
+};
+
+export type GetCampaignJunitErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetCampaignJunitError = GetCampaignJunitErrors[keyof GetCampaignJunitErrors];
+
+export type GetCampaignJunitResponses = {
+    /**
+     * JUnit XML
+     */
+    200: Blob | File;
+};
+
+export type GetCampaignJunitResponse = GetCampaignJunitResponses[keyof GetCampaignJunitResponses];
+
+export type GetCampaignHtmlData = {
+    body?: never;
+    path: {
+        /**
+         * Campaign Id
+         */
+        campaign_id: number;
+    };
+    query?: never;
+    url: '/api/v1/campaigns/{campaign_id}/html';
+};
+
+export type GetCampaignHtmlErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetCampaignHtmlError = GetCampaignHtmlErrors[keyof GetCampaignHtmlErrors];
+
+export type GetCampaignHtmlResponses = {
     /**
      * A self-contained HTML page
      */

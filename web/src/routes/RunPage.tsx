@@ -20,6 +20,7 @@ import ForcesList from "../components/run/ForcesList";
 import HilPanel, { IoBanner } from "../components/run/HilPanel";
 import PortPanel from "../components/run/PortPanel";
 import RunBar, { isActive } from "../components/run/RunBar";
+import RunProvenance from "../components/run/RunProvenance";
 import { useRunStream, useStreamValue } from "../components/run/useRunStream";
 import TrendsPanel from "../components/trends/TrendsPanel";
 
@@ -107,6 +108,7 @@ export default function RunPage() {
           </p>
           <RunBar run={run!} connection={connection} client={client} painter={painter} canOperate={canOperate} />
           <IoBanner io={io} />
+          {runQuery.data ? <RunProvenance run={runQuery.data} ended={!active} canOperate={canOperate} /> : null}
           {!canOperate && active ? (
             <p className="notice" data-testid="observer-notice">
               You are an observer in this project: you can watch this run, but not stop it, force ports or inject faults.

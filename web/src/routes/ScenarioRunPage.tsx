@@ -1,9 +1,12 @@
-import { useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "react-router";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { Link, useNavigate, useParams } from "react-router";
 import { getScenarioRunOptions } from "../client/@tanstack/react-query.gen";
+import { rerunScenarioRun } from "../client/sdk.gen";
+import { atLeast, roleIn, useMe } from "../components/auth/session";
 import { QueryState, parseId } from "../components/common/QueryState";
 import { StatusBadge } from "../components/common/StatusBadge";
 import AssertionTimeline from "../components/scenario/AssertionTimeline";
+import { errorMessage, unwrap } from "../lib/api";
 import { formatSeconds, formatValue } from "../lib/format";
 
 /** Verdicts of a scenario run, one row per assertion, with links to the JUnit and HTML reports. */
@@ -13,11 +16,19 @@ export default function ScenarioRunPage() {
     ...getScenarioRunOptions({ path: { run_id: id } }),
     refetchInterval: (query) => (["pending", "running"].includes(query.state.data?.status ?? "") ? 1_000 : false),
   });
+  const me = useMe().data;
+  const navigate = useNavigate();
+  const rerun = useMutation({
+    mutationFn: async () => unwrap(await rerunScenarioRun({ path: { run_id: id } })),
+    onSuccess: (created) => navigate(`/scenario-runs/${created.id}`),
+  });
   return (
     <QueryState isPending={run.isPending} error={run.error} what={`scenario run ${id}`}>
       {() => {
         const r = run.data!;
         const done = r.status === "completed";
+        const ended = !["pending", "running"].includes(r.status);
+        const canRerun = me?.mode !== "multi-user" || atLeast(roleIn(me, r.project_id ?? 0), "operator");
         return (
           <section>
             <p className="crumbs">
@@ -28,7 +39,23 @@ export default function ScenarioRunPage() {
               <h1>{r.scenario_name}</h1>
               <StatusBadge status={r.status} testId="scenario-status" />
               <StatusBadge status={r.verdict ?? "no verdict"} testId="scenario-verdict" />
+              {r.degraded ? <StatusBadge status="degraded" testId="scenario-degraded" /> : null}
+              {r.rerun_of ? (
+                <Link to={`/scenario-runs/${r.rerun_of}`} data-testid="rerun-of-link">
+                  rerun of #{r.rerun_of}
+                </Link>
+              ) : null}
+              {ended && canRerun && r.document_hash ? (
+                <button type="button" onClick={() => rerun.mutate()} disabled={rerun.isPending} data-testid="rerun-button">
+                  {rerun.isPending ? "Starting…" : "Run again"}
+                </button>
+              ) : null}
             </div>
+            {rerun.error ? (
+              <p className="error" role="alert">
+                {errorMessage(rerun.error)}
+              </p>
+            ) : null}
             <p className="muted">
               {r.assertions_total ?? 0} assertions, {r.assertions_failed ?? 0} failed · {formatSeconds(r.duration)} simulated
               at dt {r.dt} s, seed {r.seed} · took {formatSeconds(r.wall_time)}

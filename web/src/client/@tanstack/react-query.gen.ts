@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { browseEndpoint, changeParameter, changePassword, clearFault, createBinding, createComponent, createConnection, createEndpoint, createMachineModel, createProject, createScenario, createToken, createUser, deleteBinding, deleteComponent, deleteConnection, deleteEndpoint, deleteMachineModel, deleteProject, deleteScenario, exportMachineModel, forcePort, getBinding, getComponent, getComponentType, getConnection, getEndpoint, getMachineModel, getProject, getScenario, getScenarioRun, getScenarioRunHtml, getScenarioRunJunit, getSimulationStatus, getSimulationStatusRunId, getSimulationTelemetry, getSimulationValues, grantPlcWrite, health, importMachineModel, injectFault, listAudit, listBindings, listComponents, listComponentTypes, listConnections, listEndpoints, listFaults, listFaultTypes, listGrants, listMachineModels, listMembers, listProjects, listScenarioRuns, listScenarios, listSimulationEvents, listSimulationForces, listSimulations, listTokens, listUsers, login, logout, me, metrics, modelDocumentSchema, type Options, releasePort, removeMember, replaceScenario, revokePlcWrite, revokeToken, runScenario, scenarioSchema, setMember, startSimulation, stopScenarioRun, stopSimulation, testEndpoint, updateBinding, updateComponent, updateConnection, updateEndpoint, updateMachineModel, updateProject, updateSimulation, updateUser, validateMachineModel } from '../sdk.gen';
-import type { BrowseEndpointData, BrowseEndpointError, BrowseEndpointResponse, ChangeParameterData, ChangeParameterError, ChangeParameterResponse, ChangePasswordData, ChangePasswordError, ChangePasswordResponse, ClearFaultData, ClearFaultError, ClearFaultResponse, CreateBindingData, CreateBindingError, CreateBindingResponse, CreateComponentData, CreateComponentError, CreateComponentResponse, CreateConnectionData, CreateConnectionError, CreateConnectionResponse, CreateEndpointData, CreateEndpointError, CreateEndpointResponse, CreateMachineModelData, CreateMachineModelError, CreateMachineModelResponse, CreateProjectData, CreateProjectError, CreateProjectResponse, CreateScenarioData, CreateScenarioError, CreateScenarioResponse, CreateTokenData, CreateTokenError, CreateTokenResponse, CreateUserData, CreateUserError, CreateUserResponse, DeleteBindingData, DeleteBindingError, DeleteBindingResponse, DeleteComponentData, DeleteComponentError, DeleteComponentResponse, DeleteConnectionData, DeleteConnectionError, DeleteConnectionResponse, DeleteEndpointData, DeleteEndpointError, DeleteEndpointResponse, DeleteMachineModelData, DeleteMachineModelError, DeleteMachineModelResponse, DeleteProjectData, DeleteProjectError, DeleteProjectResponse, DeleteScenarioData, DeleteScenarioError, DeleteScenarioResponse, ExportMachineModelData, ExportMachineModelError, ForcePortData, ForcePortError, ForcePortResponse, GetBindingData, GetBindingError, GetBindingResponse, GetComponentData, GetComponentError, GetComponentResponse, GetComponentTypeData, GetComponentTypeError, GetComponentTypeResponse, GetConnectionData, GetConnectionError, GetConnectionResponse, GetEndpointData, GetEndpointError, GetEndpointResponse, GetMachineModelData, GetMachineModelError, GetMachineModelResponse, GetProjectData, GetProjectError, GetProjectResponse, GetScenarioData, GetScenarioError, GetScenarioResponse, GetScenarioRunData, GetScenarioRunError, GetScenarioRunHtmlData, GetScenarioRunHtmlError, GetScenarioRunJunitData, GetScenarioRunJunitError, GetScenarioRunJunitResponse, GetScenarioRunResponse, GetSimulationStatusData, GetSimulationStatusError, GetSimulationStatusResponse, GetSimulationStatusRunIdData, GetSimulationStatusRunIdError, GetSimulationStatusRunIdResponse, GetSimulationTelemetryData, GetSimulationTelemetryError, GetSimulationTelemetryResponse, GetSimulationValuesData, GetSimulationValuesError, GetSimulationValuesResponse, GrantPlcWriteData, GrantPlcWriteError, GrantPlcWriteResponse, HealthData, HealthResponse, ImportMachineModelData, ImportMachineModelError, ImportMachineModelResponse, InjectFaultData, InjectFaultError, InjectFaultResponse, ListAuditData, ListAuditError, ListAuditResponse, ListBindingsData, ListBindingsError, ListBindingsResponse, ListComponentsData, ListComponentsError, ListComponentsResponse, ListComponentTypesData, ListComponentTypesError, ListComponentTypesResponse, ListConnectionsData, ListConnectionsError, ListConnectionsResponse, ListEndpointsData, ListEndpointsError, ListEndpointsResponse, ListFaultsData, ListFaultsError, ListFaultsResponse, ListFaultTypesData, ListFaultTypesError, ListFaultTypesResponse, ListGrantsData, ListGrantsError, ListGrantsResponse, ListMachineModelsData, ListMachineModelsError, ListMachineModelsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListProjectsData, ListProjectsError, ListProjectsResponse, ListScenarioRunsData, ListScenarioRunsError, ListScenarioRunsResponse, ListScenariosData, ListScenariosError, ListScenariosResponse, ListSimulationEventsData, ListSimulationEventsError, ListSimulationEventsResponse, ListSimulationForcesData, ListSimulationForcesError, ListSimulationForcesResponse, ListSimulationsData, ListSimulationsError, ListSimulationsResponse, ListTokensData, ListTokensError, ListTokensResponse, ListUsersData, ListUsersError, ListUsersResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, MeData, MeError, MeResponse, MetricsData, MetricsError, ModelDocumentSchemaData, ModelDocumentSchemaError, ModelDocumentSchemaResponse, ReleasePortData, ReleasePortError, ReleasePortResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, ReplaceScenarioData, ReplaceScenarioError, ReplaceScenarioResponse, RevokePlcWriteData, RevokePlcWriteError, RevokePlcWriteResponse, RevokeTokenData, RevokeTokenError, RevokeTokenResponse, RunScenarioData, RunScenarioError, RunScenarioResponse, ScenarioSchemaData, ScenarioSchemaError, ScenarioSchemaResponse, SetMemberData, SetMemberError, SetMemberResponse, StartSimulationData, StartSimulationError, StartSimulationResponse, StopScenarioRunData, StopScenarioRunError, StopScenarioRunResponse, StopSimulationData, StopSimulationError, StopSimulationResponse, TestEndpointData, TestEndpointError, TestEndpointResponse, UpdateBindingData, UpdateBindingError, UpdateBindingResponse, UpdateComponentData, UpdateComponentError, UpdateComponentResponse, UpdateConnectionData, UpdateConnectionError, UpdateConnectionResponse, UpdateEndpointData, UpdateEndpointError, UpdateEndpointResponse, UpdateMachineModelData, UpdateMachineModelError, UpdateMachineModelResponse, UpdateProjectData, UpdateProjectError, UpdateProjectResponse, UpdateSimulationData, UpdateSimulationError, UpdateSimulationResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, ValidateMachineModelData, ValidateMachineModelError, ValidateMachineModelResponse } from '../types.gen';
+import { browseEndpoint, changeParameter, changePassword, clearFault, createBinding, createCampaign, createComponent, createConnection, createEndpoint, createMachineModel, createProject, createScenario, createToken, createUser, deleteBinding, deleteComponent, deleteConnection, deleteEndpoint, deleteMachineModel, deleteProject, deleteScenario, exportMachineModel, forcePort, getBinding, getCampaign, getCampaignHtml, getCampaignJunit, getComponent, getComponentType, getConnection, getEndpoint, getMachineModel, getProject, getScenario, getScenarioRun, getScenarioRunHtml, getScenarioRunJunit, getScenarioRunModel, getScenarioRunScenario, getSimulationModel, getSimulationStatus, getSimulationStatusRunId, getSimulationTelemetry, getSimulationValues, grantPlcWrite, health, importMachineModel, injectFault, listAudit, listBindings, listCampaigns, listComponents, listComponentTypes, listConnections, listEndpoints, listFaults, listFaultTypes, listGrants, listMachineModels, listMembers, listProjects, listScenarioRuns, listScenarios, listSimulationEvents, listSimulationForces, listSimulations, listTokens, listUsers, login, logout, me, metrics, modelDocumentSchema, type Options, releasePort, removeMember, replaceScenario, rerunScenarioRun, rerunSimulation, revokePlcWrite, revokeToken, runScenario, scenarioSchema, setMember, startSimulation, stopCampaign, stopScenarioRun, stopSimulation, testEndpoint, updateBinding, updateComponent, updateConnection, updateEndpoint, updateMachineModel, updateProject, updateSimulation, updateUser, validateMachineModel } from '../sdk.gen';
+import type { BrowseEndpointData, BrowseEndpointError, BrowseEndpointResponse, ChangeParameterData, ChangeParameterError, ChangeParameterResponse, ChangePasswordData, ChangePasswordError, ChangePasswordResponse, ClearFaultData, ClearFaultError, ClearFaultResponse, CreateBindingData, CreateBindingError, CreateBindingResponse, CreateCampaignData, CreateCampaignError, CreateCampaignResponse, CreateComponentData, CreateComponentError, CreateComponentResponse, CreateConnectionData, CreateConnectionError, CreateConnectionResponse, CreateEndpointData, CreateEndpointError, CreateEndpointResponse, CreateMachineModelData, CreateMachineModelError, CreateMachineModelResponse, CreateProjectData, CreateProjectError, CreateProjectResponse, CreateScenarioData, CreateScenarioError, CreateScenarioResponse, CreateTokenData, CreateTokenError, CreateTokenResponse, CreateUserData, CreateUserError, CreateUserResponse, DeleteBindingData, DeleteBindingError, DeleteBindingResponse, DeleteComponentData, DeleteComponentError, DeleteComponentResponse, DeleteConnectionData, DeleteConnectionError, DeleteConnectionResponse, DeleteEndpointData, DeleteEndpointError, DeleteEndpointResponse, DeleteMachineModelData, DeleteMachineModelError, DeleteMachineModelResponse, DeleteProjectData, DeleteProjectError, DeleteProjectResponse, DeleteScenarioData, DeleteScenarioError, DeleteScenarioResponse, ExportMachineModelData, ExportMachineModelError, ForcePortData, ForcePortError, ForcePortResponse, GetBindingData, GetBindingError, GetBindingResponse, GetCampaignData, GetCampaignError, GetCampaignHtmlData, GetCampaignHtmlError, GetCampaignJunitData, GetCampaignJunitError, GetCampaignJunitResponse, GetCampaignResponse, GetComponentData, GetComponentError, GetComponentResponse, GetComponentTypeData, GetComponentTypeError, GetComponentTypeResponse, GetConnectionData, GetConnectionError, GetConnectionResponse, GetEndpointData, GetEndpointError, GetEndpointResponse, GetMachineModelData, GetMachineModelError, GetMachineModelResponse, GetProjectData, GetProjectError, GetProjectResponse, GetScenarioData, GetScenarioError, GetScenarioResponse, GetScenarioRunData, GetScenarioRunError, GetScenarioRunHtmlData, GetScenarioRunHtmlError, GetScenarioRunJunitData, GetScenarioRunJunitError, GetScenarioRunJunitResponse, GetScenarioRunModelData, GetScenarioRunModelError, GetScenarioRunResponse, GetScenarioRunScenarioData, GetScenarioRunScenarioError, GetSimulationModelData, GetSimulationModelError, GetSimulationStatusData, GetSimulationStatusError, GetSimulationStatusResponse, GetSimulationStatusRunIdData, GetSimulationStatusRunIdError, GetSimulationStatusRunIdResponse, GetSimulationTelemetryData, GetSimulationTelemetryError, GetSimulationTelemetryResponse, GetSimulationValuesData, GetSimulationValuesError, GetSimulationValuesResponse, GrantPlcWriteData, GrantPlcWriteError, GrantPlcWriteResponse, HealthData, HealthResponse, ImportMachineModelData, ImportMachineModelError, ImportMachineModelResponse, InjectFaultData, InjectFaultError, InjectFaultResponse, ListAuditData, ListAuditError, ListAuditResponse, ListBindingsData, ListBindingsError, ListBindingsResponse, ListCampaignsData, ListCampaignsError, ListCampaignsResponse, ListComponentsData, ListComponentsError, ListComponentsResponse, ListComponentTypesData, ListComponentTypesError, ListComponentTypesResponse, ListConnectionsData, ListConnectionsError, ListConnectionsResponse, ListEndpointsData, ListEndpointsError, ListEndpointsResponse, ListFaultsData, ListFaultsError, ListFaultsResponse, ListFaultTypesData, ListFaultTypesError, ListFaultTypesResponse, ListGrantsData, ListGrantsError, ListGrantsResponse, ListMachineModelsData, ListMachineModelsError, ListMachineModelsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListProjectsData, ListProjectsError, ListProjectsResponse, ListScenarioRunsData, ListScenarioRunsError, ListScenarioRunsResponse, ListScenariosData, ListScenariosError, ListScenariosResponse, ListSimulationEventsData, ListSimulationEventsError, ListSimulationEventsResponse, ListSimulationForcesData, ListSimulationForcesError, ListSimulationForcesResponse, ListSimulationsData, ListSimulationsError, ListSimulationsResponse, ListTokensData, ListTokensError, ListTokensResponse, ListUsersData, ListUsersError, ListUsersResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, MeData, MeError, MeResponse, MetricsData, MetricsError, ModelDocumentSchemaData, ModelDocumentSchemaError, ModelDocumentSchemaResponse, ReleasePortData, ReleasePortError, ReleasePortResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, ReplaceScenarioData, ReplaceScenarioError, ReplaceScenarioResponse, RerunScenarioRunData, RerunScenarioRunError, RerunScenarioRunResponse, RerunSimulationData, RerunSimulationError, RerunSimulationResponse, RevokePlcWriteData, RevokePlcWriteError, RevokePlcWriteResponse, RevokeTokenData, RevokeTokenError, RevokeTokenResponse, RunScenarioData, RunScenarioError, RunScenarioResponse, ScenarioSchemaData, ScenarioSchemaError, ScenarioSchemaResponse, SetMemberData, SetMemberError, SetMemberResponse, StartSimulationData, StartSimulationError, StartSimulationResponse, StopCampaignData, StopCampaignError, StopCampaignResponse, StopScenarioRunData, StopScenarioRunError, StopScenarioRunResponse, StopSimulationData, StopSimulationError, StopSimulationResponse, TestEndpointData, TestEndpointError, TestEndpointResponse, UpdateBindingData, UpdateBindingError, UpdateBindingResponse, UpdateComponentData, UpdateComponentError, UpdateComponentResponse, UpdateConnectionData, UpdateConnectionError, UpdateConnectionResponse, UpdateEndpointData, UpdateEndpointError, UpdateEndpointResponse, UpdateMachineModelData, UpdateMachineModelError, UpdateMachineModelResponse, UpdateProjectData, UpdateProjectError, UpdateProjectResponse, UpdateSimulationData, UpdateSimulationError, UpdateSimulationResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, ValidateMachineModelData, ValidateMachineModelError, ValidateMachineModelResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -1332,6 +1332,58 @@ export const updateSimulationMutation = (options?: Partial<Options<UpdateSimulat
     return mutationOptions;
 };
 
+export const getSimulationModelQueryKey = (options: Options<GetSimulationModelData>) => createQueryKey('getSimulationModel', options);
+
+/**
+ * Get Simulation Model
+ *
+ * The exact model document the run ran, as the model export writes it (JSON, or YAML with `?format=yaml` or
+ * `Accept: application/yaml`), whatever became of the stored model since: edited, or deleted.
+ *
+ * Its sha256 is the run's `document_hash`. A run started before runs kept their document answers 404
+ * `document_not_kept` (its `model_hash` is all that is known).
+ */
+export const getSimulationModelOptions = (options: Options<GetSimulationModelData>) => queryOptions<unknown, GetSimulationModelError, unknown, ReturnType<typeof getSimulationModelQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getSimulationModel({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getSimulationModelQueryKey(options)
+});
+
+/**
+ * Rerun Simulation
+ *
+ * Run exactly what a run ran once more: a new run (`rerun_of` names the original, `Location` points to it).
+ *
+ * It ticks on the document the original ran (`document_hash`), even if the stored model was edited or deleted
+ * since, with the same `dt`, `duration`, `seed`, `record`, pacing, `mode` and served twin. A `sim` run that
+ * was neither forced, faulted, changed nor edited while it ran and was not stopped early records bit-identical
+ * telemetry; what was done to the original while it ran is not replayed (its events list it), and edits of the
+ * model do not reach the rerun. The checks of a start apply: the operator role, run limits, and for `mode:
+ * "hil"` the PLC-write grants and the PLC as it is now; a HIL rerun whose endpoints were deleted or point
+ * elsewhere since is a 409 `endpoint_changed`. A run from before runs kept their document is a 404
+ * `document_not_kept`.
+ */
+export const rerunSimulationMutation = (options?: Partial<Options<RerunSimulationData>>): UseMutationOptions<RerunSimulationResponse, RerunSimulationError, Options<RerunSimulationData>> => {
+    const mutationOptions: UseMutationOptions<RerunSimulationResponse, RerunSimulationError, Options<RerunSimulationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await rerunSimulation({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const listSimulationEventsQueryKey = (options: Options<ListSimulationEventsData>) => createQueryKey('listSimulationEvents', options);
 
 /**
@@ -1491,9 +1543,18 @@ export const getSimulationTelemetryQueryKey = (options: Options<GetSimulationTel
  *
  * The port values the run recorded: every `every`-th tick of the ports chosen in `record`.
  *
- * While the run is active this is what it has recorded so far; afterwards it is read from storage.
- * CSV has a `time` column and one column per `component.port`, one row per sample. 404 if the run
- * records nothing.
+ * `start` and `end` (simulated seconds, inclusive) pick a time range and `ports` a subset (names or globs of
+ * recorded ports). `max_points` caps the rows for plotting: the range is cut into `max_points / 2` buckets and
+ * each keeps every port's minimum and maximum in the order they occurred, at the bucket's first and last
+ * sample time, so a one-sample spike is never lost; a range with no more samples than `max_points` comes back
+ * exactly (`decimated: false`; `range_samples` counts the samples in the range).
+ *
+ * While the run is active this is what it has recorded so far; afterwards it is read from storage, where
+ * it is kept about once a second while the run ticks (a server that dies loses at most the last second).
+ * CSV (`format=csv`) streams a `time` column and one column per `component.port`, one row per sample,
+ * booleans as 1/0 and overflowed values as empty cells, without holding the whole run in memory.
+ * 404 if the run records nothing; 422 `invalid_range` when `start` is after `end`, `unknown_port` for a port
+ * the run did not record.
  */
 export const getSimulationTelemetryOptions = (options: Options<GetSimulationTelemetryData>) => queryOptions<GetSimulationTelemetryResponse, GetSimulationTelemetryError, GetSimulationTelemetryResponse, ReturnType<typeof getSimulationTelemetryQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -1506,6 +1567,48 @@ export const getSimulationTelemetryOptions = (options: Options<GetSimulationTele
         return data;
     },
     queryKey: getSimulationTelemetryQueryKey(options)
+});
+
+export const getSimulationTelemetryInfiniteQueryKey = (options: Options<GetSimulationTelemetryData>): QueryKey<Options<GetSimulationTelemetryData>> => createQueryKey('getSimulationTelemetry', options, true);
+
+/**
+ * Get Simulation Telemetry
+ *
+ * The port values the run recorded: every `every`-th tick of the ports chosen in `record`.
+ *
+ * `start` and `end` (simulated seconds, inclusive) pick a time range and `ports` a subset (names or globs of
+ * recorded ports). `max_points` caps the rows for plotting: the range is cut into `max_points / 2` buckets and
+ * each keeps every port's minimum and maximum in the order they occurred, at the bucket's first and last
+ * sample time, so a one-sample spike is never lost; a range with no more samples than `max_points` comes back
+ * exactly (`decimated: false`; `range_samples` counts the samples in the range).
+ *
+ * While the run is active this is what it has recorded so far; afterwards it is read from storage, where
+ * it is kept about once a second while the run ticks (a server that dies loses at most the last second).
+ * CSV (`format=csv`) streams a `time` column and one column per `component.port`, one row per sample,
+ * booleans as 1/0 and overflowed values as empty cells, without holding the whole run in memory.
+ * 404 if the run records nothing; 422 `invalid_range` when `start` is after `end`, `unknown_port` for a port
+ * the run did not record.
+ */
+export const getSimulationTelemetryInfiniteOptions = (options: Options<GetSimulationTelemetryData>) => infiniteQueryOptions<GetSimulationTelemetryResponse, GetSimulationTelemetryError, InfiniteData<GetSimulationTelemetryResponse>, QueryKey<Options<GetSimulationTelemetryData>>, number | null | Pick<QueryKey<Options<GetSimulationTelemetryData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<GetSimulationTelemetryData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                start: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await getSimulationTelemetry({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getSimulationTelemetryInfiniteQueryKey(options)
 });
 
 export const listFaultsQueryKey = (options: Options<ListFaultsData>) => createQueryKey('listFaults', options);
@@ -1740,8 +1843,12 @@ export const replaceScenarioMutation = (options?: Partial<Options<ReplaceScenari
  * The scenario is checked against its model as the model is now (422 with every problem if it no
  * longer fits, or if the model cannot run). `GET /api/v1/scenario-runs/{id}` gives the status, and once
  * `completed` the verdict (`passed`/`failed`) with every assertion's expected and actual values and the
- * time it failed. A run that hits a simulation error ends `failed` with `error`. Mode `hil` is not
- * supported over the API yet (422). A run that would take more ticks or record more values than the
+ * time it failed. A run that hits a simulation error ends `failed` with `error`. Mode `hil` runs with the
+ * model's PLCs in the loop: it needs bindings (422 `no_bindings`) and, for a model that writes to a PLC, the
+ * PLC-write permission on those endpoints (403 `plc_write_required`), as starting a HIL simulation does; the PLCs
+ * are connected in the background, so an unreachable one or a bad binding ends the run `failed` naming the
+ * reason. Its result says whether it was `degraded` (stale or bad PLC values, a lost PLC) with the read
+ * `quality`. A run that would take more ticks or record more values than the
  * server allows (settings `MAX_RUN_TICKS`, `MAX_RECORDED_VALUES`) is refused with a 422 naming the numbers.
  */
 export const runScenarioMutation = (options?: Partial<Options<RunScenarioData>>): UseMutationOptions<RunScenarioResponse, RunScenarioError, Options<RunScenarioData>> => {
@@ -1831,6 +1938,76 @@ export const getScenarioRunOptions = (options: Options<GetScenarioRunData>) => q
 });
 
 /**
+ * Rerun Scenario Run
+ *
+ * Run exactly what a scenario run ran once more, in the background (`rerun_of` names the original; follow the
+ * new run at `Location`).
+ *
+ * The rerun judges the scenario document the original ran (`GET /scenario-runs/{id}/scenario`) on the model
+ * document it ran (`GET /scenario-runs/{id}/model`), with the same seed, `dt` and duration, so it gives the same
+ * verdicts and values even if the scenario or the model was edited or deleted since. A run from before runs
+ * kept their model document is a 404 `document_not_kept`. A `hil` rerun talks to the PLCs as they are now: it
+ * needs the PLC-write permission of a start, and an endpoint deleted or moved since is a 409 `endpoint_changed`.
+ */
+export const rerunScenarioRunMutation = (options?: Partial<Options<RerunScenarioRunData>>): UseMutationOptions<RerunScenarioRunResponse, RerunScenarioRunError, Options<RerunScenarioRunData>> => {
+    const mutationOptions: UseMutationOptions<RerunScenarioRunResponse, RerunScenarioRunError, Options<RerunScenarioRunData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await rerunScenarioRun({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const getScenarioRunModelQueryKey = (options: Options<GetScenarioRunModelData>) => createQueryKey('getScenarioRunModel', options);
+
+/**
+ * Get Scenario Run Model
+ *
+ * The exact model document the scenario run ran (JSON, or YAML with `?format=yaml` or `Accept:
+ * application/yaml`), whatever became of the stored model since; its sha256 is the run's `document_hash`.
+ *
+ * A run from before runs kept their model document answers 404 `document_not_kept`.
+ */
+export const getScenarioRunModelOptions = (options: Options<GetScenarioRunModelData>) => queryOptions<unknown, GetScenarioRunModelError, unknown, ReturnType<typeof getScenarioRunModelQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getScenarioRunModel({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getScenarioRunModelQueryKey(options)
+});
+
+export const getScenarioRunScenarioQueryKey = (options: Options<GetScenarioRunScenarioData>) => createQueryKey('getScenarioRunScenario', options);
+
+/**
+ * Get Scenario Run Scenario
+ *
+ * The scenario document as the run ran it (JSON, or YAML with `?format=yaml` or `Accept: application/yaml`),
+ * whatever became of the stored scenario since.
+ */
+export const getScenarioRunScenarioOptions = (options: Options<GetScenarioRunScenarioData>) => queryOptions<unknown, GetScenarioRunScenarioError, unknown, ReturnType<typeof getScenarioRunScenarioQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getScenarioRunScenario({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getScenarioRunScenarioQueryKey(options)
+});
+
+/**
  * Stop Scenario Run
  *
  * Stop a pending or running scenario run at its next tick boundary.
@@ -1890,6 +2067,173 @@ export const getScenarioRunHtmlOptions = (options: Options<GetScenarioRunHtmlDat
         return data;
     },
     queryKey: getScenarioRunHtmlQueryKey(options)
+});
+
+export const listCampaignsQueryKey = (options?: Options<ListCampaignsData>) => createQueryKey('listCampaigns', options);
+
+/**
+ * List Campaigns
+ *
+ * List campaigns, newest first, with their progress and verdict (the summary is in `GET /campaigns/{id}`).
+ */
+export const listCampaignsOptions = (options?: Options<ListCampaignsData>) => queryOptions<ListCampaignsResponse, ListCampaignsError, ListCampaignsResponse, ReturnType<typeof listCampaignsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listCampaigns({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listCampaignsQueryKey(options)
+});
+
+export const listCampaignsInfiniteQueryKey = (options?: Options<ListCampaignsData>): QueryKey<Options<ListCampaignsData>> => createQueryKey('listCampaigns', options, true);
+
+/**
+ * List Campaigns
+ *
+ * List campaigns, newest first, with their progress and verdict (the summary is in `GET /campaigns/{id}`).
+ */
+export const listCampaignsInfiniteOptions = (options?: Options<ListCampaignsData>) => infiniteQueryOptions<ListCampaignsResponse, ListCampaignsError, InfiniteData<ListCampaignsResponse>, QueryKey<Options<ListCampaignsData>>, number | Pick<QueryKey<Options<ListCampaignsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListCampaignsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                offset: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listCampaigns({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listCampaignsInfiniteQueryKey(options)
+});
+
+/**
+ * Create Campaign
+ *
+ * Run a stored scenario once per grid point and seed, in the background; follow it at `Location`.
+ *
+ * `sweep` maps `component.parameter` to a list of values or `"start:stop:count"` (evenly spaced, both ends
+ * included); the grid is the product of the axes, the first slowest. `seeds` is a count N (seeds 0..N-1) or a
+ * list; without it every point runs once with the scenario's seed. `parameters` fixes values at every point.
+ * `metrics` (`component.port:min|max|mean|final`) are summarised per point as min, mean, max and percentiles.
+ *
+ * Everything is checked against the scenario's model before anything runs: a 422 `invalid_campaign` locates
+ * each problem (`body.sweep.tank.arae` with a `did_you_mean`, `body.metrics[0]`), a 422 `campaign_too_large`
+ * names the number of runs and the limit (setting `MAX_CAMPAIGN_RUNS`). The runs go to local processes, or to
+ * the Dask scheduler of the setting `CAMPAIGN_SCHEDULER`; results are the same either way. Needs the operator
+ * role in the scenario's project; the campaign belongs to that project.
+ */
+export const createCampaignMutation = (options?: Partial<Options<CreateCampaignData>>): UseMutationOptions<CreateCampaignResponse, CreateCampaignError, Options<CreateCampaignData>> => {
+    const mutationOptions: UseMutationOptions<CreateCampaignResponse, CreateCampaignError, Options<CreateCampaignData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createCampaign({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const getCampaignQueryKey = (options: Options<GetCampaignData>) => createQueryKey('getCampaign', options);
+
+/**
+ * Get Campaign
+ *
+ * A campaign: status (pending, running, completed, failed, aborted) and runs done so far; once ended, its
+ * verdict and summary.
+ *
+ * The summary has, per grid point, the pass rate, each metric's distribution (n, min, mean, max, p5, p50, p95,
+ * and the [point, seed] of the extremes) and how often each assertion failed; the worst cases list each failing
+ * run's seed, parameters and failed assertions with `reproduce`, the `POST /campaigns` body that runs it alone.
+ */
+export const getCampaignOptions = (options: Options<GetCampaignData>) => queryOptions<GetCampaignResponse, GetCampaignError, GetCampaignResponse, ReturnType<typeof getCampaignQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getCampaign({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getCampaignQueryKey(options)
+});
+
+/**
+ * Stop Campaign
+ *
+ * Stop a pending or running campaign: no further run starts, runs under way finish.
+ *
+ * It ends `aborted` with a summary of the runs that finished. A campaign that has already ended is a 409
+ * `campaign_not_active`.
+ */
+export const stopCampaignMutation = (options?: Partial<Options<StopCampaignData>>): UseMutationOptions<StopCampaignResponse, StopCampaignError, Options<StopCampaignData>> => {
+    const mutationOptions: UseMutationOptions<StopCampaignResponse, StopCampaignError, Options<StopCampaignData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await stopCampaign({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const getCampaignJunitQueryKey = (options: Options<GetCampaignJunitData>) => createQueryKey('getCampaignJunit', options);
+
+/**
+ * Get Campaign Junit
+ *
+ * The campaign as JUnit XML: a testsuite per grid point, a testcase per seed (404 until it has a result).
+ */
+export const getCampaignJunitOptions = (options: Options<GetCampaignJunitData>) => queryOptions<GetCampaignJunitResponse, GetCampaignJunitError, GetCampaignJunitResponse, ReturnType<typeof getCampaignJunitQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getCampaignJunit({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getCampaignJunitQueryKey(options)
+});
+
+export const getCampaignHtmlQueryKey = (options: Options<GetCampaignHtmlData>) => createQueryKey('getCampaignHtml', options);
+
+/**
+ * Get Campaign Html
+ *
+ * The campaign as one offline HTML page: pass rate per point (a grid for two axes), distributions, failed
+ * assertions, worst cases and extremes (404 until it has a result).
+ */
+export const getCampaignHtmlOptions = (options: Options<GetCampaignHtmlData>) => queryOptions<unknown, GetCampaignHtmlError, unknown, ReturnType<typeof getCampaignHtmlQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getCampaignHtml({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getCampaignHtmlQueryKey(options)
 });
 
 export const listMembersQueryKey = (options: Options<ListMembersData>) => createQueryKey('listMembers', options);
