@@ -31,6 +31,11 @@ from app.services.telemetry_codec import encode_chunk, kind_for
 
 __all__ = ["RecordedRows", "RunWriter"]
 
+# A chunk grows to about this many values (rewritten at each write until full), so a slow paced run does not
+# store one tiny chunk per second, and a read of a long run decodes a few hundred chunks rather than 86,400 a day.
+CHUNK_VALUES = 262_144
+MIN_CHUNK_ROWS, MAX_CHUNK_ROWS = 256, 8192
+
 logger = logging.getLogger(__name__)
 
 
@@ -83,6 +88,7 @@ class RunWriter:
         self.recorded = recorded
         self.events = events
         self.stored_samples = 0  # rows written as chunks
+        self.sealed_samples = 0  # of those, rows in full chunks (the last chunk may still grow)
         self.chunks = 0
         self.truncated = False
         self._stored_truncated = False
@@ -155,6 +161,7 @@ class RunWriter:
     def _write(self, values: dict[str, Any] | None, n: int) -> None:
         """One transaction: the row's ``values``, a chunk of rows ``stored_samples..n`` and the new events."""
         chunk = self._chunk(n)
+        end = chunk.pop("end") if chunk is not None else self.stored_samples
         events = self.events.unstored() if self.events is not None else []
         header = chunk is not None or self.truncated != self._stored_truncated
         if values is None and not header and not events:
@@ -162,51 +169,70 @@ class RunWriter:
         with self.session_factory() as session, session.begin():
             if values is not None:
                 session.execute(update(SimulationRun).where(SimulationRun.id == self.run_id).values(**values))
-            if chunk is not None:
+            if chunk is not None and chunk["seq"] <= self.chunks:  # the open chunk grows: rewrite it
+                session.execute(
+                    update(RunTelemetryChunk)
+                    .where(RunTelemetryChunk.run_id == self.run_id, RunTelemetryChunk.seq == chunk["seq"])
+                    .values(**{k: v for k, v in chunk.items() if k not in ("run_id", "seq", "created_at")})
+                )
+            elif chunk is not None:
                 session.execute(insert(RunTelemetryChunk).values(**chunk))
             if header:
-                samples = self.stored_samples + (chunk["samples"] if chunk is not None else 0)
                 session.execute(
                     update(RunTelemetry)
                     .where(RunTelemetry.run_id == self.run_id)
-                    .values(samples=samples, truncated=self.truncated, updated_at=utcnow())
+                    .values(samples=end, truncated=self.truncated, updated_at=utcnow())
                 )
             if events:
                 session.execute(insert(RunEvent), event_rows(self.run_id, events))
         self._stored_truncated = self.truncated
         if chunk is not None:
-            self.stored_samples += chunk["samples"]
-            self.chunks += 1
+            self.stored_samples = end
+            self.chunks = chunk["seq"]
+            if chunk["samples"] >= self._chunk_rows():
+                self.sealed_samples = end
         if self.events is not None:
             self.events.mark_stored(events)
 
+    def _chunk_rows(self) -> int:
+        """Rows a chunk grows to before the next one starts (about 256 k values, 256 to 8,192 rows)."""
+        width = len(self.recorded.ports) if self.recorded is not None else 1
+        return min(MAX_CHUNK_ROWS, max(MIN_CHUNK_ROWS, CHUNK_VALUES // max(1, width)))
+
     def _chunk(self, n: int) -> dict[str, Any] | None:
-        """The row of a chunk holding the recorded rows not written yet (up to ``n`` and the sample cap)."""
+        """The chunk row for the recorded rows not written yet (up to ``n`` and the sample cap): the last chunk
+        again, grown, while it has room (a slow run would otherwise store a chunk of a few samples per second),
+        else a new one. Pops the pseudo-column ``end`` (rows stored once it is written) before use."""
         rec = self.recorded
         if rec is None:
             return None
         if n > rec.max_samples or rec.truncated:
             self.truncated = True
             n = min(n, rec.max_samples)
-        start = self.stored_samples
-        if n <= start:
+        if n <= self.stored_samples:
             return None
+        grow = self.stored_samples > self.sealed_samples and n - self.sealed_samples <= self._chunk_rows()
+        if grow:
+            start, seq = self.sealed_samples, self.chunks
+        else:
+            start, seq = self.stored_samples, self.chunks + 1
+            self.sealed_samples = self.stored_samples  # the open chunk, if any, stays as it is
         rows = rec.rows[start:n]
         times = rec.times[start:n]
         width = len(rec.ports)
-        columns = list(zip(*rows)) if rows else []
-        if len(columns) != width:  # rows of another width cannot be stored under these ports
-            raise ValueError(f"recorded rows have {len(columns)} values, ports are {width}")
+        if len(rows[0]) != width or len(rows[-1]) != width:  # rows of another width cannot go under these ports
+            raise ValueError(f"recorded rows have {len(rows[-1])} values, ports are {width}")
         now = utcnow()
         return {
             "run_id": self.run_id,
-            "seq": self.chunks + 1,
+            "seq": seq,
+            "end": n,
             "first_tick": round(times[0] / rec.dt),
             "last_tick": round(times[-1] / rec.dt),
             "first_time": times[0],
             "last_time": times[-1],
             "samples": len(rows),
-            "data": encode_chunk(times, columns, rec.kinds),
+            "data": encode_chunk(times, rows, rec.kinds),
             "created_at": now,
             "updated_at": now,
         }

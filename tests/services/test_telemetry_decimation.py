@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from app.services.telemetry import Block, decimate
-from app.services.telemetry_codec import decode_chunk, decode_times, encode_chunk
+from app.services.telemetry_codec import decode_chunk, decode_times, encode_chunk, encode_columnar_chunk
 
 
 def blocks_of(times: list[float], columns: list[list[Any]], sizes: Sequence[int]) -> Iterator[Block]:
@@ -39,25 +39,34 @@ def test_a_chunk_round_trips_floats_ints_bools_and_odd_values_exactly() -> None:
         [True, False, True, True, False],
         [1.0, None, 2.0, None, 3.0],  # a port a live edit removed reads None
         [1, 2**70, 3, 4, 5],  # beyond int64
-        [1, 2, 3, 4, 5],  # a float port holding ints
     ]
-    data = encode_chunk(times, columns, ["f8", "i8", "b1", "f8", "i8", "f8"])
-    got_times, got, kinds = decode_chunk(data)
-    assert list(got_times) == times
-    assert kinds == ["f8", "i8", "b1", "j", "j", "f8"]
-    assert [list(c) for c in got[:2]] == columns[:2]
-    assert [bool(v) for v in got[2]] == columns[2]
-    assert list(got[3]) == columns[3] and list(got[4]) == columns[4] and list(got[5]) == columns[5]
-    nan = decode_chunk(encode_chunk([0.0], [[math.nan]], ["f8"]))[1][0][0]
+    kinds = ["f8", "i8", "b1", "f8", "i8"]
+    got_times, got, got_kinds = decode_chunk(encode_chunk(times, list(zip(*columns)), kinds))
+    assert list(got_times) == times and got_kinds == kinds
+    assert [list(c) for c in got] == columns
+    assert [type(v) for v in got[2]] == [bool] * 5 and type(got[1][0]) is int
+    nan = decode_chunk(encode_chunk([0.0], [(math.nan,)], ["f8"]))[1][0][0]
     assert math.isnan(nan)
 
 
-def test_a_chunk_decodes_only_the_columns_asked_for_and_its_times_alone() -> None:
+def test_a_chunk_decodes_the_columns_asked_for_and_its_times_alone() -> None:
     times = [0.0, 0.5]
-    data = encode_chunk(times, [[1.0, 2.0], [3, 4], [True, False]], ["f8", "i8", "b1"])
+    data = encode_chunk(times, [(1.0, 3, True), (2.0, 4, False)], ["f8", "i8", "b1"])
     _, columns, kinds = decode_chunk(data, [2, 0])
-    assert kinds == ["b1", "f8"] and list(columns[1]) == [1.0, 2.0]
+    assert kinds == ["b1", "f8"] and list(columns[0]) == [True, False] and list(columns[1]) == [1.0, 2.0]
+    assert list(decode_chunk(data, [1])[1][0]) == [3, 4]
     assert list(decode_times(data)) == times
+
+
+def test_chunks_of_the_first_columnar_layout_are_still_read() -> None:
+    times = [0.0, 0.5, 1.0]
+    columns = [[1.5, 2.5, 3.5], [1, 2, 3], [True, False, True], [None, 1.0, None]]
+    data = encode_columnar_chunk(times, columns, ["f8", "i8", "b1", "f8"])
+    got_times, got, kinds = decode_chunk(data)
+    assert list(got_times) == times and kinds == ["f8", "i8", "b1", "j"]
+    assert [list(c) for c in got[:2]] == columns[:2] and [bool(v) for v in got[2]] == columns[2]
+    assert list(got[3]) == columns[3] and list(decode_times(data)) == times
+    assert [list(c) for c in decode_chunk(data, [1])[1]] == [columns[1]]
 
 
 def test_decimation_keeps_every_buckets_min_and_max_across_block_boundaries() -> None:
