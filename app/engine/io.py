@@ -36,6 +36,9 @@ class EndpointSpec:
     security_mode: str = "None"  # None | Sign | SignAndEncrypt
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    # Nodes per Read/Write service call at most, below what the server advertises (None: the server's limit).
+    max_nodes_per_read: int | None = None
+    max_nodes_per_write: int | None = None
 
 
 @dataclass(frozen=True)

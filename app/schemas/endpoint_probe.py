@@ -52,6 +52,12 @@ class BrowseChild(BaseModel):
     data_type: str | None = Field(None, examples=["Double"], description="variables only")
     readable: bool | None = Field(None, description="variables only: the session may read it")
     writable: bool | None = Field(None, description="variables only: the session may write it")
+    access_level: int | None = Field(
+        None, description="variables only: the UserAccessLevel bits (1 CurrentRead, 2 CurrentWrite, ...)"
+    )
+    value_rank: int | None = Field(None, description="variables only: -1 scalar, 1 one-dimensional array, ...")
+    array_dimensions: list[int] | None = Field(None, description="variables only: the length of each dimension")
+    description: str | None = Field(None, description="the node's Description, when it has one")
 
 
 class BrowseRead(BaseModel):

@@ -137,6 +137,12 @@ class Link:
         self.namespaces: list[str] = []
         self.max_read = 0
         self.max_write = 0
+        # True when max_read/max_write were learned from a BadTooManyOperations answer, not advertised.
+        self.learned_read = False
+        self.learned_write = False
+        # Per-endpoint overrides (EndpointSpec.max_nodes_per_read/_write); 0 when not set.
+        self.configured_read = 0
+        self.configured_write = 0
         self.calls = 0
         self._token_source: ua.NodeId | None = None
         self._token = b""
@@ -161,6 +167,8 @@ class Link:
             abandon(client)
             raise
         link = cls(client, request_timeout)
+        link.configured_read = spec.max_nodes_per_read or 0
+        link.configured_write = spec.max_nodes_per_write or 0
         try:
             await link._read_server_facts()
         except BaseException:
@@ -175,30 +183,28 @@ class Link:
             ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerWrite,
         )
         results = await self.read_attributes([(ua.NodeId(i), ua.AttributeIds.Value) for i in ids], chunk=0)
+        learned = self.max_read if self.learned_read else 0  # a server that takes fewer than these 3 at once
         namespaces, max_read, max_write = (
             r.Value.Value if r.StatusCode.is_good() and r.Value else None for r in results
         )
         self.namespaces = list(namespaces or [])
-        self.max_read = int(max_read or 0)
-        self.max_write = int(max_write or 0)
+        self.max_read = _smallest(int(max_read or 0), self.configured_read, learned)
+        self.max_write = _smallest(int(max_write or 0), self.configured_write)
 
     async def read_attributes(
         self, items: Sequence[tuple[ua.NodeId, int]], chunk: int | None = None
     ) -> list[ua.DataValue]:
-        """Read arbitrary attributes through asyncua (connect-time only), split by MaxNodesPerRead."""
+        """Read arbitrary attributes through asyncua (connect-time only), split by MaxNodesPerRead.
+
+        A BadTooManyOperations answer (a limit the server enforces but does not advertise) halves the chunk and
+        retries; the size that worked becomes ``max_read``, so the per-tick batches are built with it too.
+        """
         size = self.max_read if chunk is None else chunk
-        size = size or len(items) or 1
-        out: list[ua.DataValue] = []
-        for start in range(0, len(items), size):
-            params = ua.ReadParameters()
-            params.TimestampsToReturn = ua.TimestampsToReturn.Neither
-            for node_id, attribute in items[start : start + size]:
-                rv = ua.ReadValueId()
-                rv.NodeId = node_id
-                rv.AttributeId = attribute
-                params.NodesToRead.append(rv)
-            self.calls += 1
-            out.extend(await self.client.uaclient.read(params))
+        out, used = await read_chunked(self.client, items, size)
+        if used < len(items) and (not self.max_read or used < self.max_read):
+            self.max_read = used
+            self.learned_read = True
+        self.calls += -(-len(items) // max(used, 1))
         return out
 
     async def describe(self, node_ids: Sequence[ua.NodeId]) -> list[NodeInfo | str]:
@@ -247,6 +253,47 @@ class Link:
         except (ConnectionError, OSError) as exc:
             raise ConnectionLost(str(exc) or "connection closed") from None
         return _skip_response_header(response, response_id)
+
+
+def _smallest(*limits: int) -> int:
+    """The smallest positive limit, 0 when none is set."""
+    return min((n for n in limits if n > 0), default=0)
+
+
+def halved(size: int, exc: BaseException) -> int:
+    """The next batch size after ``exc`` for a batch of ``size``, or 0 when halving cannot help."""
+    if isinstance(exc, ua.UaStatusCodeError) and exc.code == ua.StatusCodes.BadTooManyOperations and size > 1:
+        return size // 2
+    return 0
+
+
+async def read_chunked(
+    client: Client, items: Sequence[tuple[ua.NodeId, int]], size: int
+) -> tuple[list[ua.DataValue], int]:
+    """Read ``(node, attribute)`` pairs in Reads of at most ``size`` nodes (0: all at once).
+
+    A Read the server refuses with BadTooManyOperations is retried in halves, down to one node per Read. Returns
+    the values and the batch size that last worked (``len(items)`` when no split was needed).
+    """
+    size = size or len(items) or 1
+    out: list[ua.DataValue] = []
+    start = 0
+    while start < len(items):
+        params = ua.ReadParameters()
+        params.TimestampsToReturn = ua.TimestampsToReturn.Neither
+        for node_id, attribute in items[start : start + size]:
+            params.NodesToRead.append(ua.ReadValueId(NodeId=node_id, AttributeId=attribute))
+        try:
+            values = await client.uaclient.read(params)
+        except ua.UaStatusCodeError as exc:
+            smaller = halved(min(size, len(items) - start), exc)
+            if not smaller:
+                raise
+            size = smaller
+            continue
+        out.extend(values)
+        start += len(values)
+    return out, min(size, len(items))
 
 
 def _skip_response_header(response: Buffer, response_id: int) -> tuple[bytes | memoryview, int]:

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 from asyncua import Client, ua
 
 from app.engine._exceptions import PortIOError
+from app.engine.hil._session import read_chunked
 from app.engine.hil.security import SecurityConfigError, configure_security
 from app.engine.io import EndpointSpec
 
@@ -64,6 +65,14 @@ _BUILD_INFO = {
     "software_version": ua.ObjectIds.Server_ServerStatus_BuildInfo_SoftwareVersion,
     "build_number": ua.ObjectIds.Server_ServerStatus_BuildInfo_BuildNumber,
 }
+# Read for every browsed variable, in this order (UserAccessLevel: what this session may do).
+_VARIABLE_ATTRIBUTES = (
+    ua.AttributeIds.DataType,
+    ua.AttributeIds.UserAccessLevel,
+    ua.AttributeIds.ValueRank,
+    ua.AttributeIds.ArrayDimensions,
+    ua.AttributeIds.Description,
+)
 _BROWSE_CLASSES = ua.NodeClass.Object | ua.NodeClass.Variable | ua.NodeClass.Method | ua.NodeClass.View
 
 
@@ -143,14 +152,21 @@ async def _connect(spec: EndpointSpec, data_dir: Path, timeout: float) -> tuple[
     return client, policy, mode
 
 
-async def _read(client: Client, node_ids: Iterable[ua.NodeId], attribute: ua.AttributeIds) -> list[ua.DataValue]:
-    params = ua.ReadParameters()
-    params.TimestampsToReturn = ua.TimestampsToReturn.Neither
-    for node_id in node_ids:
-        params.NodesToRead.append(ua.ReadValueId(NodeId=node_id, AttributeId=attribute))
-    if not params.NodesToRead:
-        return []
-    return await client.uaclient.read(params)
+async def _read(
+    client: Client, node_ids: Iterable[ua.NodeId], attribute: ua.AttributeIds, max_nodes: int = 0
+) -> list[ua.DataValue]:
+    """One attribute of each node, in Reads of at most ``max_nodes`` (halved on BadTooManyOperations)."""
+    values, _ = await _read_items(client, [(n, attribute) for n in node_ids], max_nodes)
+    return values
+
+
+async def _read_items(
+    client: Client, items: list[tuple[ua.NodeId, int]], max_nodes: int
+) -> tuple[list[ua.DataValue], int]:
+    if not items:
+        return [], max_nodes
+    values, used = await read_chunked(client, items, max_nodes)
+    return values, (used if used < len(items) or not max_nodes else max_nodes)
 
 
 def _good_value(dv: ua.DataValue) -> Any:
@@ -243,15 +259,20 @@ async def _browse_references(client: Client, node_id: ua.NodeId) -> list[ua.Refe
     references = list(result.References)
     continuation = result.ContinuationPoint
     while continuation:
-        next_params = ua.BrowseNextParameters()
-        next_params.ContinuationPoints = [continuation]
+        # ReleaseContinuationPoints defaults to True in asyncua: that would free the point and return nothing.
+        next_params = ua.BrowseNextParameters(ReleaseContinuationPoints=False, ContinuationPoints=[continuation])
         (result,) = await client.uaclient.browse_next(next_params)
+        if result.StatusCode is not None and not result.StatusCode.is_good():
+            raise EndpointError(
+                "", "error", f"browsing {node_id.to_string()} stopped after {len(references)} children: "
+                f"BrowseNext answered {result.StatusCode.name}"
+            )  # fmt: skip
         references.extend(result.References)
         continuation = result.ContinuationPoint
     return references
 
 
-async def _data_type_names(client: Client, type_ids: set[ua.NodeId]) -> dict[ua.NodeId, str]:
+async def _data_type_names(client: Client, type_ids: set[ua.NodeId], max_nodes: int) -> dict[ua.NodeId, str]:
     names: dict[ua.NodeId, str] = {}
     unknown = []
     for type_id in type_ids:
@@ -263,7 +284,7 @@ async def _data_type_names(client: Client, type_ids: set[ua.NodeId]) -> dict[ua.
             names[type_id] = ua.ObjectIdNames[type_id.Identifier]
         else:
             unknown.append(type_id)
-    for type_id, dv in zip(unknown, await _read(client, unknown, ua.AttributeIds.BrowseName)):
+    for type_id, dv in zip(unknown, await _read(client, unknown, ua.AttributeIds.BrowseName, max_nodes)):
         value = _good_value(dv)
         names[type_id] = value.Name if value is not None else type_id.to_string()
     return names
@@ -284,11 +305,18 @@ async def _browse(spec: EndpointSpec, data_dir: Path, node_id: str | None, timeo
             references = await _browse_references(client, parent)
         except EndpointError as exc:
             raise EndpointError(spec.name, exc.reason, exc.detail) from exc
+        (advertised,) = await _read(client, [ua.NodeId(_LIMITS["max_nodes_per_read"])], ua.AttributeIds.Value)
+        max_nodes = int(_good_value(advertised) or 0)
         variables = [r.NodeId for r in references if r.NodeClass == ua.NodeClass.Variable]
-        data_types = [_good_value(dv) for dv in await _read(client, variables, ua.AttributeIds.DataType)]
-        user_access = [_good_value(dv) for dv in await _read(client, variables, ua.AttributeIds.UserAccessLevel)]
-        type_names = await _data_type_names(client, {t for t in data_types if isinstance(t, ua.NodeId)})
-        per_variable = {v: (dtype, access) for v, dtype, access in zip(variables, data_types, user_access, strict=True)}
+        # Every attribute of every variable in as few Reads as the server's MaxNodesPerRead allows.
+        items = [(v, a) for v in variables for a in _VARIABLE_ATTRIBUTES]
+        values, max_nodes = await _read_items(client, items, max_nodes)
+        width = len(_VARIABLE_ATTRIBUTES)
+        per_variable = {
+            v: [_good_value(dv) for dv in values[k * width : (k + 1) * width]] for k, v in enumerate(variables)
+        }
+        type_ids = {row[0] for row in per_variable.values() if isinstance(row[0], ua.NodeId)}
+        type_names = await _data_type_names(client, type_ids, max_nodes)
         children = []
         for ref in references:
             child: dict[str, Any] = {
@@ -299,13 +327,21 @@ async def _browse(spec: EndpointSpec, data_dir: Path, node_id: str | None, timeo
                 "data_type": None,
                 "readable": None,
                 "writable": None,
+                "access_level": None,
+                "value_rank": None,
+                "array_dimensions": None,
+                "description": None,
             }
             if ref.NodeClass == ua.NodeClass.Variable:
-                dtype, access = per_variable.get(ref.NodeId, (None, None))
+                dtype, access, rank, dimensions, description = per_variable.get(ref.NodeId, [None] * width)
                 child["data_type"] = type_names.get(dtype) if dtype is not None else None
                 if access is not None:
+                    child["access_level"] = int(access)
                     child["readable"] = bool(access & ua.AccessLevel.CurrentRead.mask)
                     child["writable"] = bool(access & ua.AccessLevel.CurrentWrite.mask)
+                child["value_rank"] = int(rank) if rank is not None else None
+                child["array_dimensions"] = [int(d) for d in dimensions] if dimensions else None
+                child["description"] = getattr(description, "Text", None) or None
             children.append(child)
         return children
     finally:

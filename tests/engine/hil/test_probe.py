@@ -159,6 +159,10 @@ def test_browse_lists_variables_with_type_and_access(peer: SecurePeer, data_dir:
         "data_type": "Double",
         "readable": True,
         "writable": False,
+        "access_level": 1,
+        "value_rank": -1,
+        "array_dimensions": None,
+        "description": "Level",  # asyncua's default Description is the browse name
     }
     assert (children["Command"]["data_type"], children["Command"]["writable"]) == ("Int32", True)
     assert children["Running"]["data_type"] == "Boolean"
