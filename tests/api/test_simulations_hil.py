@@ -223,7 +223,7 @@ async def _twin_login(url: str, mode: str, client_dir: Path, username: str, writ
     client = Client(url, timeout=5)
     spec = EndpointSpec("twin", url, security_policy="Basic256Sha256", security_mode=mode, username=username,
                         password=PASSWORD)
-    await configure_security(client, spec, client_dir)
+    await configure_security(client, spec, client_dir, trust_new=True)  # the served twin's own certificate
     try:
         async with client:
             if write is not None:

@@ -83,6 +83,18 @@ class SecurePeer:
             raise RuntimeError(f"secure asyncua peer failed to start: {self._error!r}") from self._error
         return self
 
+    @property
+    def certificate(self) -> bytes:
+        """The server's certificate (DER), as it sends it to clients."""
+        return (self.pki_dir / "server_cert.der").read_bytes()
+
+    def trust_in(self, data_dir: Path) -> Path:
+        """Put the server's certificate in the twin's trust list under ``data_dir`` (``pki/trusted/certs``)."""
+        target = Path(data_dir) / "pki" / "trusted" / "certs" / f"secure-peer-{self.port}.der"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(self.certificate)
+        return target
+
     def __exit__(self, *exc: object) -> None:
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)

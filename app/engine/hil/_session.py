@@ -112,7 +112,9 @@ def parse_node_id(text: str, namespaces: Sequence[str]) -> ua.NodeId:
     return node_id
 
 
-async def _build_client(spec: EndpointSpec, timeout: float, factory: ClientFactory | None, data_dir: Any) -> Client:
+async def _build_client(
+    spec: EndpointSpec, timeout: float, factory: ClientFactory | None, data_dir: Any, trust_new: bool = False
+) -> Client:
     if factory is not None:
         made = factory(spec)
         return await made if inspect.isawaitable(made) else made  # type: ignore[return-value]
@@ -124,7 +126,7 @@ async def _build_client(spec: EndpointSpec, timeout: float, factory: ClientFacto
     if secure and data_dir is None:
         raise RuntimeError(f"security policy {spec.security_policy} needs a data directory for the client certificate")
     # Policy, mode, identity and the client certificate are set up by the security module (one place for it).
-    await configure_security(client, spec, Path(data_dir) if data_dir is not None else Path("."))
+    await configure_security(client, spec, Path(data_dir) if data_dir is not None else Path("."), trust_new=trust_new)
     return client
 
 
@@ -158,9 +160,10 @@ class Link:
         request_timeout: float,
         factory: ClientFactory | None = None,
         data_dir: Any = None,
+        trust_new: bool = False,
     ) -> Link:
         """Connect, then read NamespaceArray and operation limits."""
-        client = await _build_client(spec, connect_timeout, factory, data_dir)
+        client = await _build_client(spec, connect_timeout, factory, data_dir, trust_new)
         try:
             await asyncio.wait_for(client.connect(), connect_timeout * 2)
         except BaseException:

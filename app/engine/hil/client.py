@@ -135,6 +135,7 @@ class _Endpoint:
             request_timeout=owner.request_timeout,
             factory=owner.client_factory,
             data_dir=owner.data_dir,
+            trust_new=owner.trust_new_certificates,
         )
         try:
             problems, infos = await self._describe(link)
@@ -406,6 +407,7 @@ class OpcUaIO:
         write_on_change: bool = False,
         client_factory: ClientFactory | None = None,
         data_dir: Any = None,
+        trust_new_certificates: bool = False,
         timing_samples: int = 2000,
         warmup_reads: int = 20,
     ) -> None:
@@ -421,6 +423,7 @@ class OpcUaIO:
         self.write_on_change = write_on_change
         self.client_factory = client_factory
         self.data_dir = data_dir
+        self.trust_new_certificates = trust_new_certificates  # see security.check_server_certificate
         self.warmup_reads = warmup_reads
         self.reads: list[BindingSpec] = []
         self.writes: list[BindingSpec] = []

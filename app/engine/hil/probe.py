@@ -26,7 +26,7 @@ from asyncua import Client, ua
 
 from app.engine._exceptions import PortIOError
 from app.engine.hil._session import read_chunked
-from app.engine.hil.security import SecurityConfigError, configure_security
+from app.engine.hil.security import SecurityConfigError, UntrustedCertificateError, configure_security
 from app.engine.io import EndpointSpec
 
 __all__ = ["EndpointError", "browse", "classify_error", "format_node_id", "parse_node_id", "test_endpoint"]
@@ -96,6 +96,8 @@ def classify_error(exc: BaseException, spec: EndpointSpec, timeout: float) -> tu
         return exc.reason, exc.detail
     if isinstance(exc, SecurityConfigError):
         return "invalid_config", str(exc)
+    if isinstance(exc, UntrustedCertificateError):
+        return "certificate", str(exc)
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return "timeout", f"no answer from {where} within {timeout:g} s"
     if isinstance(exc, ConnectionRefusedError):
@@ -144,10 +146,12 @@ def format_node_id(node_id: ua.NodeId, namespaces: list[str]) -> str:
     return f"nsu={namespaces[index]};{identifier}"
 
 
-async def _connect(spec: EndpointSpec, data_dir: Path, timeout: float) -> tuple[Client, str, str]:
+async def _connect(
+    spec: EndpointSpec, data_dir: Path, timeout: float, trust_new: bool = False
+) -> tuple[Client, str, str]:
     client = Client(spec.url, timeout=timeout)
     client.session_timeout = 60_000
-    policy, mode = await asyncio.wait_for(configure_security(client, spec, data_dir), timeout)
+    policy, mode = await asyncio.wait_for(configure_security(client, spec, data_dir, trust_new=trust_new), timeout)
     await asyncio.wait_for(client.connect(), timeout)
     return client, policy, mode
 
@@ -175,9 +179,9 @@ def _good_value(dv: ua.DataValue) -> Any:
     return dv.Value.Value if dv.Value is not None else None
 
 
-async def _describe(spec: EndpointSpec, data_dir: Path, timeout: float) -> dict[str, Any]:
+async def _describe(spec: EndpointSpec, data_dir: Path, timeout: float, trust_new: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
-    client, policy, mode = await _connect(spec, data_dir, timeout)
+    client, policy, mode = await _connect(spec, data_dir, timeout, trust_new)
     try:
         connected_ms = (time.perf_counter() - started) * 1000
         ids = [ua.NodeId(i) for i in (*_BUILD_INFO.values(), *_LIMITS.values(), ua.ObjectIds.Server_NamespaceArray)]
@@ -217,14 +221,16 @@ async def _offered_security(url: str, timeout: float) -> list[dict[str, str]]:
     return offered
 
 
-def test_endpoint(spec: EndpointSpec, data_dir: Path, timeout: float = 5.0) -> dict[str, Any]:
+def test_endpoint(
+    spec: EndpointSpec, data_dir: Path, timeout: float = 5.0, *, trust_new: bool = False
+) -> dict[str, Any]:
     """Connect to ``spec`` and report server product/version, security, namespaces and operation limits.
 
     Never raises for connection problems: returns ``{"ok": False, "reason": ..., "message": ...}`` instead. When
     the requested security is not offered, ``offered_security`` lists what the server does offer.
     """
     try:
-        return asyncio.run(_describe(spec, Path(data_dir), timeout))
+        return asyncio.run(_describe(spec, Path(data_dir), timeout, trust_new))
     except Exception as exc:  # noqa: BLE001 - every failure becomes a readable reason
         reason, message = classify_error(exc, spec, timeout)
     failure: dict[str, Any] = {"ok": False, "endpoint": spec.name, "url": spec.url, "reason": reason}
@@ -290,8 +296,10 @@ async def _data_type_names(client: Client, type_ids: set[ua.NodeId], max_nodes: 
     return names
 
 
-async def _browse(spec: EndpointSpec, data_dir: Path, node_id: str | None, timeout: float) -> list[dict[str, Any]]:
-    client, _, _ = await _connect(spec, data_dir, timeout)
+async def _browse(
+    spec: EndpointSpec, data_dir: Path, node_id: str | None, timeout: float, trust_new: bool = False
+) -> list[dict[str, Any]]:
+    client, _, _ = await _connect(spec, data_dir, timeout, trust_new)
     try:
         namespaces = await client.get_namespace_array()
         if node_id is None:
@@ -352,14 +360,14 @@ async def _browse(spec: EndpointSpec, data_dir: Path, node_id: str | None, timeo
 
 
 def browse(
-    spec: EndpointSpec, data_dir: Path, node_id: str | None = None, timeout: float = 5.0
+    spec: EndpointSpec, data_dir: Path, node_id: str | None = None, timeout: float = 5.0, *, trust_new: bool = False
 ) -> list[dict[str, Any]]:
     """Children of ``node_id`` (default: the Objects folder) with ids in ``nsu=`` form, types and access.
 
     Raises ``EndpointError`` (``.reason`` as in the module docstring) when the endpoint or node cannot be used.
     """
     try:
-        return asyncio.run(_browse(spec, Path(data_dir), node_id, timeout))
+        return asyncio.run(_browse(spec, Path(data_dir), node_id, timeout, trust_new))
     except EndpointError:
         raise
     except Exception as exc:  # noqa: BLE001

@@ -29,8 +29,11 @@ def peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecurePeer]:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("data")
+def data_dir(peer: SecurePeer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory whose trust list holds the peer's server certificate."""
+    path = tmp_path_factory.mktemp("data")
+    peer.trust_in(path)
+    return path
 
 
 def spec_for(url: str, **kw: Any) -> EndpointSpec:
@@ -205,7 +208,7 @@ def test_endpoint_against_node_opcua(node_plc: NodePlc, data_dir: Path) -> None:
 
 def test_endpoint_against_node_opcua_with_sign_and_encrypt(node_plc: NodePlc, data_dir: Path) -> None:  # noqa: F811
     spec = spec_for(node_plc.url, security_policy="Basic256Sha256", security_mode="SignAndEncrypt")
-    result = test_endpoint(spec, data_dir)
+    result = test_endpoint(spec, data_dir, trust_new=True)  # its certificate is made when it starts
     assert result["ok"] is True, result
     assert result["security"]["mode"] == "SignAndEncrypt"
 

@@ -35,6 +35,13 @@ def peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecurePeer]:
         yield server
 
 
+@pytest.fixture
+def data_dir(peer: SecurePeer, tmp_path: Path) -> Path:
+    """A data directory whose trust list holds the peer's server certificate."""
+    peer.trust_in(tmp_path)
+    return tmp_path
+
+
 def _spec(peer: SecurePeer, policy: str = "None", mode: str = "None", **kw: Any) -> EndpointSpec:
     return EndpointSpec(name="plc", url=peer.url, security_policy=policy, security_mode=mode, **kw)
 
@@ -50,7 +57,8 @@ async def _read_level(spec: EndpointSpec, data_dir: Path) -> tuple[float, str]:
 
 def test_certificate_is_generated_on_first_use_under_pki(tmp_path: Path) -> None:
     cert_path, key_path = ensure_client_certificate(tmp_path)
-    assert cert_path.parent == tmp_path / "pki"
+    assert cert_path == tmp_path / "pki" / "own" / "certs" / "client_cert.der"
+    assert key_path == tmp_path / "pki" / "own" / "private" / "client_key.pem"
     cert = x509.load_der_x509_certificate(cert_path.read_bytes())
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert CLIENT_APPLICATION_URI in san.get_values_for_type(x509.UniformResourceIdentifier)
@@ -78,23 +86,23 @@ def test_policy_none_connects_anonymously(peer: SecurePeer, tmp_path: Path) -> N
     assert not (tmp_path / "pki").exists()  # no certificate needed without security
 
 
-def test_basic256sha256_sign_connects_with_username(peer: SecurePeer, tmp_path: Path) -> None:
+def test_basic256sha256_sign_connects_with_username(peer: SecurePeer, data_dir: Path) -> None:
     spec = _spec(peer, "Basic256Sha256", "Sign", username="operator", password=USERS["operator"])
-    value, policy_uri = asyncio.run(_read_level(spec, tmp_path))
+    value, policy_uri = asyncio.run(_read_level(spec, data_dir))
     assert value == 1.5
     assert policy_uri.endswith("#Basic256Sha256")
     assert peer.user_manager.seen[-1] == "operator"
 
 
-def test_basic256sha256_sign_and_encrypt_connects(peer: SecurePeer, tmp_path: Path) -> None:
+def test_basic256sha256_sign_and_encrypt_connects(peer: SecurePeer, data_dir: Path) -> None:
     spec = _spec(peer, "Basic256Sha256", "SignAndEncrypt")
-    value, _ = asyncio.run(_read_level(spec, tmp_path))
+    value, _ = asyncio.run(_read_level(spec, data_dir))
     assert value == 1.5
 
 
-def test_server_sees_the_stored_client_certificate(peer: SecurePeer, tmp_path: Path) -> None:
-    asyncio.run(_read_level(_spec(peer, "Basic256Sha256", "SignAndEncrypt"), tmp_path))
-    cert_path, _ = ensure_client_certificate(tmp_path)
+def test_server_sees_the_stored_client_certificate(peer: SecurePeer, data_dir: Path) -> None:
+    asyncio.run(_read_level(_spec(peer, "Basic256Sha256", "SignAndEncrypt"), data_dir))
+    cert_path, _ = ensure_client_certificate(data_dir)
     stored = x509.load_der_x509_certificate(cert_path.read_bytes())
     assert peer.client_certificates[-1].fingerprint(stored.signature_hash_algorithm) == stored.fingerprint(
         stored.signature_hash_algorithm
@@ -111,17 +119,17 @@ def test_full_policy_uri_is_accepted() -> None:
     assert resolve_security(spec) == ("Basic256Sha256", "Sign")
 
 
-def test_bad_password_is_rejected_with_a_status_code(peer: SecurePeer, tmp_path: Path) -> None:
+def test_bad_password_is_rejected_with_a_status_code(peer: SecurePeer, data_dir: Path) -> None:
     spec = _spec(peer, "Basic256Sha256", "SignAndEncrypt", username="operator", password="wrong")
     with pytest.raises(ua.UaStatusCodeError) as info:
-        asyncio.run(_read_level(spec, tmp_path))
+        asyncio.run(_read_level(spec, data_dir))
     assert "Bad" in type(info.value).__name__
 
 
-def test_password_never_appears_in_logs(peer: SecurePeer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_password_never_appears_in_logs(peer: SecurePeer, data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     spec = _spec(peer, "Basic256Sha256", "Sign", username="operator", password=USERS["operator"])
-    asyncio.run(_read_level(spec, tmp_path))
+    asyncio.run(_read_level(spec, data_dir))
     assert USERS["operator"] not in caplog.text
     assert USERS["operator"] not in repr(spec)
 
