@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import TimestampedBase
@@ -74,6 +74,9 @@ class Endpoint(TimestampedBase):
     security_mode: Mapped[str] = mapped_column(String(40), default="None")
     username: Mapped[str | None] = mapped_column(String(200))
     password: Mapped[str | None] = mapped_column(String(1000))  # Fernet-encrypted (app/services/secrets.py)
+    # Nodes per Read/Write service call at most (None: the server's advertised MaxNodesPerRead/Write).
+    max_nodes_per_read: Mapped[int | None] = mapped_column(Integer)
+    max_nodes_per_write: Mapped[int | None] = mapped_column(Integer)
 
     project: Mapped[Project] = relationship(back_populates="endpoints")
 

@@ -106,8 +106,13 @@ class ModelDocument:
 
 
 def _endpoint_dict(e: EndpointSpec) -> dict[str, Any]:
-    return {"name": e.name, "url": e.url, "security_policy": e.security_policy, "security_mode": e.security_mode,
-            "username": e.username}
+    d: dict[str, Any] = {"name": e.name, "url": e.url, "security_policy": e.security_policy,
+                         "security_mode": e.security_mode, "username": e.username}  # fmt: skip
+    # Only when set, so documents without the overrides export as before.
+    for key in ("max_nodes_per_read", "max_nodes_per_write"):
+        if getattr(e, key) is not None:
+            d[key] = getattr(e, key)
+    return d
 
 
 def _binding_dict(b: BindingSpec) -> dict[str, Any]:
@@ -417,9 +422,17 @@ def parse_document(data: Any) -> ModelDocument:
             if raw.get(key) is not None and not isinstance(raw.get(key), str):
                 bad(f"{loc}.{key}", "must be a string")
                 ok = False
+        for key in ("max_nodes_per_read", "max_nodes_per_write"):
+            limit = raw.get(key)
+            if limit is not None and (type(limit) is not int or limit < 1):
+                bad(f"{loc}.{key}", "must be a whole number >= 1 (nodes per service call), or null", value=limit)
+                ok = False
         if ok and isinstance(ename, str) and isinstance(url, str):
             endpoint_names.add(ename)
-            endpoints.append(EndpointSpec(ename, url, policy, mode, raw.get("username"), raw.get("password")))
+            endpoints.append(
+                EndpointSpec(ename, url, policy, mode, raw.get("username"), raw.get("password"),
+                             raw.get("max_nodes_per_read"), raw.get("max_nodes_per_write"))
+            )  # fmt: skip
 
     bindings: list[BindingSpec] = []
     raw_bindings = data.get("bindings") or []
@@ -534,6 +547,14 @@ def document_json_schema() -> dict[str, Any]:
                     "security_mode": {"enum": list(SECURITY_MODES)},
                     "username": {"type": ["string", "null"]},
                     "password": {"type": ["string", "null"], "description": "accepted on import, never exported"},
+                    "max_nodes_per_read": {
+                        "type": ["integer", "null"], "minimum": 1,
+                        "description": "nodes per Read at most, below the server's MaxNodesPerRead",
+                    },
+                    "max_nodes_per_write": {
+                        "type": ["integer", "null"], "minimum": 1,
+                        "description": "nodes per Write at most, below the server's MaxNodesPerWrite",
+                    },
                 },
             }},
             "bindings": {"type": "array", "items": {

@@ -155,6 +155,10 @@ class _EndpointChecks(BaseModel):
         return None if value is None else check_url(value)
 
 
+_MAX_READ = "nodes per Read at most, below the server's MaxNodesPerRead (null: the server's limit)"
+_MAX_WRITE = "nodes per Write at most, below the server's MaxNodesPerWrite (null: the server's limit)"
+
+
 class EndpointCreate(CreateBase, _EndpointChecks):
     model_config = ConfigDict(
         json_schema_extra={
@@ -178,16 +182,20 @@ class EndpointCreate(CreateBase, _EndpointChecks):
     security_mode: SecurityMode = "None"
     username: str | None = Field(None, max_length=200)
     password: str | None = Field(None, max_length=500, description="write-only: never returned")
+    max_nodes_per_read: int | None = Field(None, ge=1, description=_MAX_READ)
+    max_nodes_per_write: int | None = Field(None, ge=1, description=_MAX_WRITE)
 
 
 class EndpointUpdate(UpdateBase, _EndpointChecks):
-    nullable = frozenset({"username", "password"})
+    nullable = frozenset({"username", "password", "max_nodes_per_read", "max_nodes_per_write"})
     name: str | None = Field(None, min_length=1, max_length=200)
     url: str | None = Field(None, max_length=500)
     security_policy: SecurityPolicy | None = None
     security_mode: SecurityMode | None = None
     username: str | None = Field(None, max_length=200)
     password: str | None = Field(None, max_length=500)
+    max_nodes_per_read: int | None = Field(None, ge=1, description=_MAX_READ)
+    max_nodes_per_write: int | None = Field(None, ge=1, description=_MAX_WRITE)
 
 
 class EndpointRead(ReadBase):
@@ -198,6 +206,8 @@ class EndpointRead(ReadBase):
     security_mode: str
     username: str | None
     has_password: bool
+    max_nodes_per_read: int | None = Field(None, description=_MAX_READ)
+    max_nodes_per_write: int | None = Field(None, description=_MAX_WRITE)
 
 
 # communication bindings ---------------------------------------------------------------------------------------

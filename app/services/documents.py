@@ -71,6 +71,8 @@ def build_document(session: Session, model: MachineModel) -> dict[str, Any]:
                 "security_policy": e.security_policy,
                 "security_mode": e.security_mode,
                 "username": e.username,
+                "max_nodes_per_read": e.max_nodes_per_read,
+                "max_nodes_per_write": e.max_nodes_per_write,
             }
             for e in sorted(endpoints, key=lambda e: e.name)
         ],
@@ -190,6 +192,8 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
                     "security_mode": e.get("security_mode") or "None",
                     "username": e.get("username"),
                     "password": None,
+                    "max_nodes_per_read": e.get("max_nodes_per_read"),
+                    "max_nodes_per_write": e.get("max_nodes_per_write"),
                     "created_at": now,
                     "updated_at": now,
                 }

@@ -47,6 +47,8 @@ def to_read(endpoint: Endpoint) -> EndpointRead:
         security_mode=endpoint.security_mode,
         username=endpoint.username,
         has_password=bool(endpoint.password),
+        max_nodes_per_read=endpoint.max_nodes_per_read,
+        max_nodes_per_write=endpoint.max_nodes_per_write,
     )
 
 
@@ -109,6 +111,8 @@ def spec(session: Session, endpoint: Endpoint) -> EndpointSpec:
         endpoint.security_mode,
         endpoint.username,
         secrets.decrypt(session, endpoint.password, endpoint.id),
+        endpoint.max_nodes_per_read,
+        endpoint.max_nodes_per_write,
     )
 
 

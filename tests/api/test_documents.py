@@ -186,3 +186,19 @@ def test_validate_reports_algebraic_loop_naming_the_cycle(client: TestClient, mo
     loops = [p for p in report["problems"] if p["code"] == "algebraic_loop"]
     assert report["valid"] is False and loops
     assert any("a." in part for part in loops[0]["cycle"]) and any("b." in part for part in loops[0]["cycle"])
+
+
+def test_endpoint_operation_limits_round_trip_through_import_and_export(
+    client: TestClient, project: dict[str, Any]
+) -> None:
+    document = {**DOCUMENT, "endpoints": [{**DOCUMENT["endpoints"][0], "max_nodes_per_read": 64,
+                                           "max_nodes_per_write": 16}]}  # fmt: skip
+    model = _import(client, project["id"], document).json()
+    exported = client.get(f"/api/v1/machine-models/{model['id']}/export").json()
+    (endpoint,) = exported["endpoints"]
+    assert (endpoint["max_nodes_per_read"], endpoint["max_nodes_per_write"]) == (64, 16)
+    (stored,) = client.get(f"/api/v1/endpoints?project_id={project['id']}").json()["items"]
+    assert stored["max_nodes_per_read"] == 64
+    bad = {**DOCUMENT, "endpoints": [{**DOCUMENT["endpoints"][0], "max_nodes_per_read": 0}]}
+    error = assert_error(_import(client, project["id"], bad), 422)
+    assert any(d["loc"] == "endpoints[0].max_nodes_per_read" for d in error["details"])

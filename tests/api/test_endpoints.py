@@ -54,3 +54,14 @@ def test_list_endpoints_filters_by_project(client: TestClient, project: dict[str
     create(client, "endpoints", **_body(project))
     create(client, "endpoints", **_body(other))
     assert client.get(f"/api/v1/endpoints?project_id={project['id']}").json()["total"] == 1
+
+
+def test_endpoint_operation_limits_are_stored_changed_and_cleared(client: TestClient, project: dict[str, Any]) -> None:
+    created = create(client, "endpoints", **_body(project, max_nodes_per_read=100, max_nodes_per_write=50))
+    assert (created["max_nodes_per_read"], created["max_nodes_per_write"]) == (100, 50)
+    url = f"/api/v1/endpoints/{created['id']}"
+    assert client.patch(url, json={"max_nodes_per_write": 20}).json()["max_nodes_per_write"] == 20
+    cleared = client.patch(url, json={"max_nodes_per_read": None}).json()
+    assert (cleared["max_nodes_per_read"], cleared["max_nodes_per_write"]) == (None, 20)
+    error = assert_error(client.patch(url, json={"max_nodes_per_read": 0}), 422)
+    assert error["details"][0]["loc"] == "body.max_nodes_per_read"

@@ -43,6 +43,7 @@ from app.engine.hil._session import (
     abandon,
     close_gracefully,
     describe_error,
+    halved,
     parse_node_id,
 )
 from app.engine.io import BindingSpec, EndpointSpec
@@ -111,6 +112,7 @@ class _Endpoint:
         self.read_batches: list[ReadBatch] = []
         self.write_batches: list[WriteBatch] = []
         self.write_cache: list[list[Any]] = []
+        self.infos: dict[tuple[str, int], NodeInfo] = {}
         self.full_write = True
         self.reconnects = 0
         self.degraded_total = 0.0
@@ -178,6 +180,7 @@ class _Endpoint:
         }
 
     def _build(self, link: Link, infos: dict[tuple[str, int], NodeInfo]) -> None:
+        self.infos = infos
         errors_r, errors_w = self.owner._read_errors, self.owner._write_errors
         read_items = [(slot, infos[("read", slot)]) for slot, _ in self.reads if ("read", slot) in infos]
         for slot, binding in self.reads:
@@ -198,6 +201,22 @@ class _Endpoint:
             for chunk in (write_items[k : k + size] for k in range(0, len(write_items), size))
         ]
         self.write_cache = [[_UNSENT] * b.size for b in self.write_batches]
+
+    def shrink(self, link: Link, direction: str, exc: BaseException) -> bool:
+        """After BadTooManyOperations, halve the batch size of ``direction`` (remembered on the link, reported in
+        the endpoint status) and rebuild the batches; False when batches are one node already or ``exc`` is not
+        that status."""
+        batches = self.read_batches if direction == "read" else self.write_batches
+        size = halved(max((b.size for b in batches), default=0), exc)
+        if not size or link is not self.link:
+            return False
+        if direction == "read":
+            link.max_read, link.learned_read = size, True
+        else:
+            link.max_write, link.learned_write = size, True
+        self._build(link, self.infos)
+        self.full_write = True
+        return True
 
     def lost(self, generation: int, exc: BaseException) -> None:
         """The connection of ``generation`` failed: go degraded (or failed) and start reconnecting."""
@@ -259,10 +278,16 @@ class _Endpoint:
             return
         started = time.perf_counter()
         try:
-            if len(self.read_batches) == 1:
-                await self._read_batch(link, self.read_batches[0], out)
-            else:
-                await asyncio.gather(*(self._read_batch(link, b, out) for b in self.read_batches))
+            while True:
+                try:
+                    if len(self.read_batches) == 1:
+                        await self._read_batch(link, self.read_batches[0], out)
+                    else:
+                        await asyncio.gather(*(self._read_batch(link, b, out) for b in self.read_batches))
+                    break
+                except ua.UaStatusCodeError as exc:
+                    if not self.shrink(link, "read", exc):
+                        raise
             self.last_ok = time.monotonic()
             self.read_latency.observe(time.perf_counter() - started)
         except (ConnectionLost, OSError) as exc:
@@ -309,8 +334,16 @@ class _Endpoint:
         full = self.full_write or not self.owner.write_on_change
         started = time.perf_counter()
         try:
-            jobs = [self._write_batch(link, b, c, values, full) for b, c in zip(self.write_batches, self.write_cache)]
-            results = await asyncio.gather(*jobs) if len(jobs) > 1 else [await jobs[0]] if jobs else []
+            while True:
+                batches = zip(self.write_batches, self.write_cache)
+                jobs = [self._write_batch(link, b, c, values, full) for b, c in batches]
+                try:
+                    results = await asyncio.gather(*jobs) if len(jobs) > 1 else [await jobs[0]] if jobs else []
+                    break
+                except ua.UaStatusCodeError as exc:
+                    if not self.shrink(link, "write", exc):
+                        raise
+                    full = True
             if all(results):
                 self.full_write = False
             self.last_ok = time.monotonic()
@@ -384,6 +417,8 @@ class _Endpoint:
             "last_error": self.last_error,
             "max_nodes_per_read": link.max_read if link else None,
             "max_nodes_per_write": link.max_write if link else None,
+            # True where the size was learned from a BadTooManyOperations answer (the server did not advertise it).
+            "max_nodes_learned": {"read": link.learned_read, "write": link.learned_write} if link else None,
             "read_requests_per_tick": len(self.read_batches),
             "write_requests_per_tick": len(self.write_batches),
             "service_calls": self.service_calls,
