@@ -13,7 +13,9 @@ ENVIRONMENT_HELP = """\
 environment (or an optional .env file in the working directory):
   DATABASE_URL  SQLAlchemy URL of the database (default sqlite:///./digital_twin.db); created and
                 migrated at every start; e.g. postgresql+psycopg://user:password@host/db with the driver installed
-  DATA_DIR      where the OPC UA client certificate and key are kept (default ./data), and secret.key
+  DATA_DIR      default ./data: pki/ (the OPC UA client certificate, shared with run.py simulate and test,
+                and the trusted and rejected PLC certificates) and secret.key
+  OPCUA_TRUST_ON_FIRST_USE  true: trust a PLC certificate never seen before (default false: refuse it)
   SECRET_KEY    encrypts stored PLC passwords (default: DATA_DIR/secret.key, created 0600)
   SESSION_HOURS how long a sign-in lasts (default 12)
   ALLOWED_HOSTS host names clients reach the server by (default localhost,127.0.0.1,[::1] and --host)

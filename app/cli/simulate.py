@@ -151,9 +151,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--data-dir",
-        default="data",
+        default=None,
         metavar="DIR",
-        help="--hil: where the OPC UA client certificate is created and kept (default ./data)",
+        help="--hil: the folder whose pki/ holds the OPC UA client certificate and the trusted and rejected PLC "
+        "certificates (default: DATA_DIR from the environment or .env, as for the server: ./data)",
+    )
+    parser.add_argument(
+        "--trust-new-certificates",
+        action="store_true",
+        help="--hil: trust a PLC server certificate never seen before and store it in DATA_DIR/pki/trusted/certs "
+        "(default: refuse it into pki/rejected/certs; also OPCUA_TRUST_ON_FIRST_USE=true)",
     )
 
 
@@ -218,10 +225,17 @@ def create_io(args: argparse.Namespace, doc: ModelDocument, dt: float) -> PortIO
         return replay
     if not args.hil:
         return None
+    from app.core.config import get_settings
     from app.engine.hil import OpcUaIO
     from app.engine.hil.runner import with_env_passwords
 
-    plc = OpcUaIO(with_env_passwords(doc.endpoints), on_disconnect=args.on_disconnect, data_dir=Path(args.data_dir))
+    settings = get_settings()  # DATA_DIR and OPCUA_TRUST_ON_FIRST_USE as the server reads them: one client identity
+    plc = OpcUaIO(
+        with_env_passwords(doc.endpoints),
+        on_disconnect=args.on_disconnect,
+        data_dir=Path(args.data_dir) if args.data_dir else settings.data_dir,
+        trust_new_certificates=args.trust_new_certificates or settings.opcua_trust_on_first_use,
+    )
     return RecordingIO(plc, dt) if any(b.direction == "read" for b in doc.bindings) else plc
 
 

@@ -140,7 +140,12 @@ def _hil_io(doc: ModelDocument) -> Any:
     except ImportError as exc:
         raise SimulationError(f"mode hil needs the HIL adapter (app.engine.hil), which is not available: {exc}") \
             from None
-    return OpcUaIO(doc.endpoints)
+    from app.core.config import get_settings
+
+    # The client certificate and trust list in DATA_DIR/pki, as the server and run.py simulate use them.
+    settings = get_settings()
+    return OpcUaIO(doc.endpoints, data_dir=settings.data_dir,
+                   trust_new_certificates=settings.opcua_trust_on_first_use)
 
 
 def run_file(path: str, replay_path: str | None = None, seed: int | None = None,

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     plc_probe_timeout: float = Field(
         5.0, gt=0, le=300, description="seconds an endpoint test or browse waits for the PLC to answer"
     )
+    # OPC UA certificates (README "OPC UA certificates (PKI)"): DATA_DIR/pki, shared with the CLI.
+    opcua_trust_on_first_use: bool = Field(
+        False, description="trust (and store in DATA_DIR/pki/trusted/certs) a PLC server certificate never seen "
+        "before, instead of refusing it into DATA_DIR/pki/rejected/certs until someone moves it to trusted"
+    )
     # Browser-facing checks: the Host header must name this server (no DNS rebinding); cross-site
     # state-changing requests and WebSocket upgrades are refused; CORS stays off unless origins are listed.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(

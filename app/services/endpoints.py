@@ -124,7 +124,9 @@ def test(session: Session, endpoint: Endpoint, data_dir: Path) -> dict[str, Any]
     endpoint_spec = spec(session, endpoint)
     with plc_waits.waiting_on_plc(session):
         release_connection(session)
-        return probe.test_endpoint(endpoint_spec, data_dir, limits.settings_of(session).plc_probe_timeout)
+        settings = limits.settings_of(session)
+        return probe.test_endpoint(endpoint_spec, data_dir, settings.plc_probe_timeout,
+                                   trust_new=settings.opcua_trust_on_first_use)
 
 
 def browse(session: Session, endpoint: Endpoint, data_dir: Path, node: str | None) -> dict[str, Any]:
@@ -133,7 +135,9 @@ def browse(session: Session, endpoint: Endpoint, data_dir: Path, node: str | Non
     try:
         with plc_waits.waiting_on_plc(session):
             release_connection(session)
-            children = probe.browse(endpoint_spec, data_dir, node, limits.settings_of(session).plc_probe_timeout)
+            settings = limits.settings_of(session)
+            children = probe.browse(endpoint_spec, data_dir, node, settings.plc_probe_timeout,
+                                    trust_new=settings.opcua_trust_on_first_use)
     except probe.EndpointError as exc:
         details = [{**p, "endpoint_id": endpoint.id} for p in exc.problems]
         if exc.reason == "unknown_node":

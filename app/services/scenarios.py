@@ -230,11 +230,12 @@ def _hil_io_factory(
         )
     plc_write.check_start(session, project_id, model_doc)
     specs = endpoints.with_stored_passwords(session, project_id, model_doc.endpoints)
+    trust_new = limits.settings_of(session).opcua_trust_on_first_use
 
     def make() -> engine.PortIO:
         from app.engine.hil import OpcUaIO
 
-        return OpcUaIO(specs, data_dir=data_dir)
+        return OpcUaIO(specs, data_dir=data_dir, trust_new_certificates=trust_new)
 
     return make
 

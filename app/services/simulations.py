@@ -72,6 +72,7 @@ def _open_link(
         server_host=server.host if server is not None else "127.0.0.1",
         server_security=server_security(session, project_id, server, sim.plan.doc, hil),
         time_scale=data.time_scale,
+        trust_new_certificates=limits.settings_of(session).opcua_trust_on_first_use,
     )
     try:
         with plc_waits.waiting_on_plc(session):

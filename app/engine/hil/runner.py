@@ -95,6 +95,7 @@ class TwinLink:
         time_scale: float = 1.0,
         on_client_force: ClientForce | None = None,
         io_factory: Callable[..., PortIO] | None = None,
+        trust_new_certificates: bool = False,
         **io_options: Any,
     ) -> None:
         if on_disconnect not in ("continue", "stop"):
@@ -103,6 +104,7 @@ class TwinLink:
         self.hil = hil
         self.endpoints = list(sim.plan.doc.endpoints if endpoints is None else endpoints)
         self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.trust_new_certificates = trust_new_certificates  # a PLC certificate never seen before (security.py)
         self.on_disconnect = on_disconnect
         self.server_port = server_port
         self.server_host = server_host
@@ -143,6 +145,7 @@ class TwinLink:
         kwargs: dict[str, Any] = {"on_disconnect": self.on_disconnect, **self.io_options}
         if self.io_factory is OpcUaIO:
             kwargs["data_dir"] = self.data_dir
+            kwargs["trust_new_certificates"] = self.trust_new_certificates
         self.io = self.io_factory(self.endpoints, **kwargs)
         self.sim.io = self.io
         try:
