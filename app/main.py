@@ -27,6 +27,7 @@ from app.api.routes import (
     machine_models,
     members,
     metrics,
+    pki,
     projects,
     scenarios,
     schemas,
@@ -64,6 +65,7 @@ API_ROUTERS: list[APIRouter] = [
     users.router,
     users.tokens_router,
     audit.router,
+    pki.router,
 ]
 # Every router above needs a signed-in principal (app/api/security.py); these authenticate for themselves
 # (sign-in is public; the live stream is a WebSocket and checks its own cookie or token).

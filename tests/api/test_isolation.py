@@ -22,7 +22,7 @@ pytestmark = pytest.mark.timeout(180)
 MISSING = 987654  # an id no object has; its answers are what "does not exist" looks like
 PARAM_RE = re.compile(r"\{(\w+)\}")
 # Platform-level routes, not objects of a project: refused to non-admins with 403 (tested in test_auth.py).
-NOT_PROJECT_OBJECTS = {"/api/v1/users/{user_id}"}
+NOT_PROJECT_OBJECTS = {"/api/v1/users/{user_id}", "/api/v1/pki/rejected/{thumbprint}/trust"}
 
 
 def other_team(client: TestClient, bob: dict[str, str]) -> dict[str, Any]:
@@ -88,7 +88,7 @@ def path_ids(path: str, b: dict[str, Any]) -> dict[str, Any]:
             values[name] = b[name]
         else:  # names inside the object (a fault id, a port, a user name, a component type)
             values[name] = {"fault_id": 1, "component": "g", "port": "in", "username": "bob",
-                            "type_name": "Gain"}[name]
+                            "type_name": "Gain", "number": 1}[name]
     return values
 
 
@@ -110,6 +110,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/simulations/{run_id}/faults"): {"port": "g.in", "type": "stuck", "value": 0},
     ("patch", "/api/v1/simulations/{run_id}"): {"time_scale": 1.0},
 }
+QUERIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("get", "/api/v1/machine-models/{machine_model_id}/diff"): {"from": 1},
+}
 
 
 @pytest.mark.parametrize("who", ["alice", "limited"])
@@ -128,6 +131,8 @@ def test_every_route_answers_for_another_projects_object_as_if_it_did_not_exist(
             missing_url = path.format(**{**values, first: MISSING})
             body = BODIES.get((method, path), {})
             kwargs: dict[str, Any] = {"json": body} if method in ("post", "put", "patch") else {}
+            if (method, path) in QUERIES:
+                kwargs["params"] = QUERIES[method, path]
             same_as_missing(client, headers, method.upper(), url, values[first], missing_url, **kwargs)
             walked += 1
     assert walked >= 40  # every object route of the document, not a lucky few
