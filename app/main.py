@@ -27,6 +27,7 @@ from app.api.routes import (
     machine_models,
     members,
     metrics,
+    model_revisions,
     pki,
     projects,
     scenarios,
@@ -49,6 +50,7 @@ API_PREFIX = "/api/v1"
 API_ROUTERS: list[APIRouter] = [
     projects.router,
     machine_models.router,
+    model_revisions.router,
     components.router,
     connections.router,
     endpoints.router,

@@ -123,6 +123,7 @@ class InputDriver(TimestampedBase):
 from app.db.auth import ApiToken, AuditEvent, AuthSession, PlcWriteGrant, ProjectMember, User  # noqa: E402
 from app.db.campaigns import Campaign  # noqa: E402
 from app.db.model_documents import StoredModelDocument  # noqa: E402
+from app.db.revisions import ModelRevision  # noqa: E402
 from app.db.runs import RunTelemetry, SimulationRun  # noqa: E402
 from app.db.scenarios import Scenario, ScenarioRun  # noqa: E402
 from app.db.telemetry import RunTelemetryChunk  # noqa: E402
@@ -140,6 +141,7 @@ __all__ = [
     "Endpoint",
     "InputDriver",
     "MachineModel",
+    "ModelRevision",
     "Project",
     "RunTelemetry",
     "RunTelemetryChunk",

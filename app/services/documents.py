@@ -15,7 +15,7 @@ from app.core.errors import UnprocessableError
 from app.db.base import utcnow
 from app.db.models import CommunicationBinding, Component, Connection, Endpoint, MachineModel, Project
 from app.engine._exceptions import DocumentError, ModelError
-from app.services import drivers, machine_models
+from app.services import drivers, machine_models, revisions
 from app.services.rules import check_node_id, check_scale, check_url
 
 SCHEMA_VERSION = 1
@@ -175,6 +175,7 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
     )
     session.add(model)
     session.flush()
+    revisions.note_change(session, model.id)  # revision 1, recorded once everything is in place
 
     endpoint_ids = dict(
         session.execute(select(Endpoint.name, Endpoint.id).where(Endpoint.project_id == project.id)).all()

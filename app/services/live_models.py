@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import MachineModel
 from app.engine import SimulationError, parse_document
-from app.services import documents
+from app.services import documents, revisions
 from app.services.run_events import user_of
 from app.services.run_manager import RunHandle, RunManager
 
@@ -32,6 +32,7 @@ def model_edited(session: Session, machine_model_id: int) -> None:
     if not edited:
         event.listen(session, "after_commit", _push_after_commit, once=True)
     edited.add(machine_model_id)
+    revisions.note_change(session, machine_model_id)
 
 
 def _push_after_commit(session: Session) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import ConflictError
 from app.db.models import MachineModel, Project
 from app.schemas.resources import MachineModelCreate, MachineModelUpdate
-from app.services import access
+from app.services import access, revisions
 from app.services.common import get_or_404, paginate
 
 
@@ -32,6 +32,7 @@ def create(session: Session, data: MachineModelCreate) -> MachineModel:
     model = MachineModel(**data.model_dump())
     session.add(model)
     session.flush()
+    revisions.note_change(session, model.id)
     return model
 
 
@@ -50,6 +51,7 @@ def update(session: Session, model: MachineModel, data: MachineModelUpdate) -> M
     for key, value in changes.items():
         setattr(model, key, value)
     session.flush()
+    revisions.note_change(session, model.id)
     return model
 
 
