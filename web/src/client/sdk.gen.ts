@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { BrowseEndpointData, BrowseEndpointErrors, BrowseEndpointResponses, ChangeParameterData, ChangeParameterErrors, ChangeParameterResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ClearFaultData, ClearFaultErrors, ClearFaultResponses, CreateBindingData, CreateBindingErrors, CreateBindingResponses, CreateCampaignData, CreateCampaignErrors, CreateCampaignResponses, CreateComponentData, CreateComponentErrors, CreateComponentResponses, CreateConnectionData, CreateConnectionErrors, CreateConnectionResponses, CreateEndpointData, CreateEndpointErrors, CreateEndpointResponses, CreateMachineModelData, CreateMachineModelErrors, CreateMachineModelResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateScenarioData, CreateScenarioErrors, CreateScenarioResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteBindingData, DeleteBindingErrors, DeleteBindingResponses, DeleteComponentData, DeleteComponentErrors, DeleteComponentResponses, DeleteConnectionData, DeleteConnectionErrors, DeleteConnectionResponses, DeleteEndpointData, DeleteEndpointErrors, DeleteEndpointResponses, DeleteMachineModelData, DeleteMachineModelErrors, DeleteMachineModelResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteScenarioData, DeleteScenarioErrors, DeleteScenarioResponses, ExportMachineModelData, ExportMachineModelErrors, ExportMachineModelResponses, ForcePortData, ForcePortErrors, ForcePortResponses, GetBindingData, GetBindingErrors, GetBindingResponses, GetCampaignData, GetCampaignErrors, GetCampaignHtmlData, GetCampaignHtmlErrors, GetCampaignHtmlResponses, GetCampaignJunitData, GetCampaignJunitErrors, GetCampaignJunitResponses, GetCampaignResponses, GetComponentData, GetComponentErrors, GetComponentResponses, GetComponentTypeData, GetComponentTypeErrors, GetComponentTypeResponses, GetConnectionData, GetConnectionErrors, GetConnectionResponses, GetEndpointData, GetEndpointErrors, GetEndpointResponses, GetMachineModelData, GetMachineModelErrors, GetMachineModelResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetScenarioData, GetScenarioErrors, GetScenarioResponses, GetScenarioRunData, GetScenarioRunErrors, GetScenarioRunHtmlData, GetScenarioRunHtmlErrors, GetScenarioRunHtmlResponses, GetScenarioRunJunitData, GetScenarioRunJunitErrors, GetScenarioRunJunitResponses, GetScenarioRunModelData, GetScenarioRunModelErrors, GetScenarioRunModelResponses, GetScenarioRunResponses, GetScenarioRunScenarioData, GetScenarioRunScenarioErrors, GetScenarioRunScenarioResponses, GetSimulationModelData, GetSimulationModelErrors, GetSimulationModelResponses, GetSimulationStatusData, GetSimulationStatusErrors, GetSimulationStatusResponses, GetSimulationStatusRunIdData, GetSimulationStatusRunIdErrors, GetSimulationStatusRunIdResponses, GetSimulationTelemetryData, GetSimulationTelemetryErrors, GetSimulationTelemetryResponses, GetSimulationValuesData, GetSimulationValuesErrors, GetSimulationValuesResponses, GrantPlcWriteData, GrantPlcWriteErrors, GrantPlcWriteResponses, HealthData, HealthResponses, ImportMachineModelData, ImportMachineModelErrors, ImportMachineModelResponses, InjectFaultData, InjectFaultErrors, InjectFaultResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListBindingsData, ListBindingsErrors, ListBindingsResponses, ListCampaignsData, ListCampaignsErrors, ListCampaignsResponses, ListComponentsData, ListComponentsErrors, ListComponentsResponses, ListComponentTypesData, ListComponentTypesErrors, ListComponentTypesResponses, ListConnectionsData, ListConnectionsErrors, ListConnectionsResponses, ListEndpointsData, ListEndpointsErrors, ListEndpointsResponses, ListFaultsData, ListFaultsErrors, ListFaultsResponses, ListFaultTypesData, ListFaultTypesErrors, ListFaultTypesResponses, ListGrantsData, ListGrantsErrors, ListGrantsResponses, ListMachineModelsData, ListMachineModelsErrors, ListMachineModelsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListScenarioRunsData, ListScenarioRunsErrors, ListScenarioRunsResponses, ListScenariosData, ListScenariosErrors, ListScenariosResponses, ListSimulationEventsData, ListSimulationEventsErrors, ListSimulationEventsResponses, ListSimulationForcesData, ListSimulationForcesErrors, ListSimulationForcesResponses, ListSimulationsData, ListSimulationsErrors, ListSimulationsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, MeData, MeErrors, MeResponses, MetricsData, MetricsErrors, MetricsResponses, ModelDocumentSchemaData, ModelDocumentSchemaErrors, ModelDocumentSchemaResponses, ReleasePortData, ReleasePortErrors, ReleasePortResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceScenarioData, ReplaceScenarioErrors, ReplaceScenarioResponses, RerunScenarioRunData, RerunScenarioRunErrors, RerunScenarioRunResponses, RerunSimulationData, RerunSimulationErrors, RerunSimulationResponses, RevokePlcWriteData, RevokePlcWriteErrors, RevokePlcWriteResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RunScenarioData, RunScenarioErrors, RunScenarioResponses, ScenarioSchemaData, ScenarioSchemaErrors, ScenarioSchemaResponses, SetMemberData, SetMemberErrors, SetMemberResponses, StartSimulationData, StartSimulationErrors, StartSimulationResponses, StopCampaignData, StopCampaignErrors, StopCampaignResponses, StopScenarioRunData, StopScenarioRunErrors, StopScenarioRunResponses, StopSimulationData, StopSimulationErrors, StopSimulationResponses, TestEndpointData, TestEndpointErrors, TestEndpointResponses, UpdateBindingData, UpdateBindingErrors, UpdateBindingResponses, UpdateComponentData, UpdateComponentErrors, UpdateComponentResponses, UpdateConnectionData, UpdateConnectionErrors, UpdateConnectionResponses, UpdateEndpointData, UpdateEndpointErrors, UpdateEndpointResponses, UpdateMachineModelData, UpdateMachineModelErrors, UpdateMachineModelResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateSimulationData, UpdateSimulationErrors, UpdateSimulationResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, ValidateMachineModelData, ValidateMachineModelErrors, ValidateMachineModelResponses } from './types.gen';
+import type { BrowseEndpointData, BrowseEndpointErrors, BrowseEndpointResponses, ChangeParameterData, ChangeParameterErrors, ChangeParameterResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, ClearFaultData, ClearFaultErrors, ClearFaultResponses, CreateBindingData, CreateBindingErrors, CreateBindingResponses, CreateCampaignData, CreateCampaignErrors, CreateCampaignResponses, CreateComponentData, CreateComponentErrors, CreateComponentResponses, CreateConnectionData, CreateConnectionErrors, CreateConnectionResponses, CreateEndpointData, CreateEndpointErrors, CreateEndpointResponses, CreateMachineModelData, CreateMachineModelErrors, CreateMachineModelResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateScenarioData, CreateScenarioErrors, CreateScenarioResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteBindingData, DeleteBindingErrors, DeleteBindingResponses, DeleteComponentData, DeleteComponentErrors, DeleteComponentResponses, DeleteConnectionData, DeleteConnectionErrors, DeleteConnectionResponses, DeleteEndpointData, DeleteEndpointErrors, DeleteEndpointResponses, DeleteMachineModelData, DeleteMachineModelErrors, DeleteMachineModelResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteScenarioData, DeleteScenarioErrors, DeleteScenarioResponses, DiffRevisionsData, DiffRevisionsErrors, DiffRevisionsResponses, DownloadClientCertificateData, DownloadClientCertificateErrors, DownloadClientCertificateResponses, ExportMachineModelData, ExportMachineModelErrors, ExportMachineModelResponses, ForcePortData, ForcePortErrors, ForcePortResponses, GetBindingData, GetBindingErrors, GetBindingResponses, GetCampaignData, GetCampaignErrors, GetCampaignHtmlData, GetCampaignHtmlErrors, GetCampaignHtmlResponses, GetCampaignJunitData, GetCampaignJunitErrors, GetCampaignJunitResponses, GetCampaignResponses, GetComponentData, GetComponentErrors, GetComponentResponses, GetComponentTypeData, GetComponentTypeErrors, GetComponentTypeResponses, GetConnectionData, GetConnectionErrors, GetConnectionResponses, GetEndpointData, GetEndpointErrors, GetEndpointResponses, GetMachineModelData, GetMachineModelErrors, GetMachineModelResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetRevisionDocumentData, GetRevisionDocumentErrors, GetRevisionDocumentResponses, GetScenarioData, GetScenarioErrors, GetScenarioResponses, GetScenarioRunData, GetScenarioRunErrors, GetScenarioRunHtmlData, GetScenarioRunHtmlErrors, GetScenarioRunHtmlResponses, GetScenarioRunJunitData, GetScenarioRunJunitErrors, GetScenarioRunJunitResponses, GetScenarioRunModelData, GetScenarioRunModelErrors, GetScenarioRunModelResponses, GetScenarioRunResponses, GetScenarioRunScenarioData, GetScenarioRunScenarioErrors, GetScenarioRunScenarioResponses, GetSimulationModelData, GetSimulationModelErrors, GetSimulationModelResponses, GetSimulationStatusData, GetSimulationStatusErrors, GetSimulationStatusResponses, GetSimulationStatusRunIdData, GetSimulationStatusRunIdErrors, GetSimulationStatusRunIdResponses, GetSimulationTelemetryData, GetSimulationTelemetryErrors, GetSimulationTelemetryResponses, GetSimulationValuesData, GetSimulationValuesErrors, GetSimulationValuesResponses, GrantPlcWriteData, GrantPlcWriteErrors, GrantPlcWriteResponses, HealthData, HealthResponses, ImportMachineModelData, ImportMachineModelErrors, ImportMachineModelResponses, InjectFaultData, InjectFaultErrors, InjectFaultResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListBindingsData, ListBindingsErrors, ListBindingsResponses, ListCampaignsData, ListCampaignsErrors, ListCampaignsResponses, ListComponentsData, ListComponentsErrors, ListComponentsResponses, ListComponentTypesData, ListComponentTypesErrors, ListComponentTypesResponses, ListConnectionsData, ListConnectionsErrors, ListConnectionsResponses, ListEndpointsData, ListEndpointsErrors, ListEndpointsResponses, ListFaultsData, ListFaultsErrors, ListFaultsResponses, ListFaultTypesData, ListFaultTypesErrors, ListFaultTypesResponses, ListGrantsData, ListGrantsErrors, ListGrantsResponses, ListMachineModelsData, ListMachineModelsErrors, ListMachineModelsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListRejectedCertificatesData, ListRejectedCertificatesErrors, ListRejectedCertificatesResponses, ListRevisionsData, ListRevisionsErrors, ListRevisionsResponses, ListScenarioRunsData, ListScenarioRunsErrors, ListScenarioRunsResponses, ListScenariosData, ListScenariosErrors, ListScenariosResponses, ListSimulationEventsData, ListSimulationEventsErrors, ListSimulationEventsResponses, ListSimulationForcesData, ListSimulationForcesErrors, ListSimulationForcesResponses, ListSimulationsData, ListSimulationsErrors, ListSimulationsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, MeData, MeErrors, MeResponses, MetricsData, MetricsErrors, MetricsResponses, ModelDocumentSchemaData, ModelDocumentSchemaErrors, ModelDocumentSchemaResponses, ReleasePortData, ReleasePortErrors, ReleasePortResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceScenarioData, ReplaceScenarioErrors, ReplaceScenarioResponses, RerunScenarioRunData, RerunScenarioRunErrors, RerunScenarioRunResponses, RerunSimulationData, RerunSimulationErrors, RerunSimulationResponses, RevokePlcWriteData, RevokePlcWriteErrors, RevokePlcWriteResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RunScenarioData, RunScenarioErrors, RunScenarioResponses, ScenarioSchemaData, ScenarioSchemaErrors, ScenarioSchemaResponses, SetMemberData, SetMemberErrors, SetMemberResponses, StartSimulationData, StartSimulationErrors, StartSimulationResponses, StopCampaignData, StopCampaignErrors, StopCampaignResponses, StopScenarioRunData, StopScenarioRunErrors, StopScenarioRunResponses, StopSimulationData, StopSimulationErrors, StopSimulationResponses, TestEndpointData, TestEndpointErrors, TestEndpointResponses, TrustRejectedCertificateData, TrustRejectedCertificateErrors, TrustRejectedCertificateResponses, UpdateBindingData, UpdateBindingErrors, UpdateBindingResponses, UpdateComponentData, UpdateComponentErrors, UpdateComponentResponses, UpdateConnectionData, UpdateConnectionErrors, UpdateConnectionResponses, UpdateEndpointData, UpdateEndpointErrors, UpdateEndpointResponses, UpdateMachineModelData, UpdateMachineModelErrors, UpdateMachineModelResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateSimulationData, UpdateSimulationErrors, UpdateSimulationResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, ValidateMachineModelData, ValidateMachineModelErrors, ValidateMachineModelResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -335,6 +335,56 @@ export const exportMachineModel = <ThrowOnError extends boolean = false>(options
             type: 'apiKey'
         }],
     url: '/api/v1/machine-models/{machine_model_id}/export',
+    ...options
+});
+
+/**
+ * List Revisions
+ *
+ * The model's history, newest first: each revision's number, who made it, when, and a summary of what changed
+ * against the one before. Every committed change of the model's components, parameters, connections, bindings,
+ * name, description or `dt` adds one; a change that leaves the document as it was adds none.
+ */
+export const listRevisions = <ThrowOnError extends boolean = false>(options: Options<ListRevisionsData, ThrowOnError>) => (options.client ?? client).get<ListRevisionsResponses, ListRevisionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/machine-models/{machine_model_id}/revisions',
+    ...options
+});
+
+/**
+ * Get Revision Document
+ *
+ * The model document as it was at a revision (JSON or YAML), e.g. to import it elsewhere or diff it in CI with
+ * `run.py diff`. 404 `revision_not_found` names the revisions there are.
+ */
+export const getRevisionDocument = <ThrowOnError extends boolean = false>(options: Options<GetRevisionDocumentData, ThrowOnError>) => (options.client ?? client).get<GetRevisionDocumentResponses, GetRevisionDocumentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/machine-models/{machine_model_id}/revisions/{number}',
+    ...options
+});
+
+/**
+ * Diff Revisions
+ *
+ * The semantic difference between two revisions — components added, removed or renamed, parameters and input
+ * values with old and new values, connections, endpoints and bindings — not a text diff (the same as
+ * `run.py diff A.yaml B.yaml`). Either order works; `to` defaults to the latest revision.
+ */
+export const diffRevisions = <ThrowOnError extends boolean = false>(options: Options<DiffRevisionsData, ThrowOnError>) => (options.client ?? client).get<DiffRevisionsResponses, DiffRevisionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/machine-models/{machine_model_id}/diff',
     ...options
 });
 
@@ -1772,5 +1822,54 @@ export const listAudit = <ThrowOnError extends boolean = false>(options?: Option
             type: 'apiKey'
         }],
     url: '/api/v1/audit',
+    ...options
+});
+
+/**
+ * Download Client Certificate
+ *
+ * The twin's OPC UA client certificate, to put in a PLC's trusted list.
+ *
+ * The CLI (`run.py simulate --hil`, `run.py test`) and the server present this one certificate (DATA_DIR/pki/own);
+ * it is made on first use. Any signed-in user may download it: it holds no secret.
+ */
+export const downloadClientCertificate = <ThrowOnError extends boolean = false>(options?: Options<DownloadClientCertificateData, ThrowOnError>) => (options?.client ?? client).get<DownloadClientCertificateResponses, DownloadClientCertificateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/pki/certificate',
+    ...options
+});
+
+/**
+ * List Rejected Certificates
+ *
+ * PLC server certificates the twin refused because they are not trusted (platform admins), newest first.
+ */
+export const listRejectedCertificates = <ThrowOnError extends boolean = false>(options?: Options<ListRejectedCertificatesData, ThrowOnError>) => (options?.client ?? client).get<ListRejectedCertificatesResponses, ListRejectedCertificatesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/pki/rejected',
+    ...options
+});
+
+/**
+ * Trust Rejected Certificate
+ *
+ * Trust a refused PLC certificate (platform admins): it moves to DATA_DIR/pki/trusted/certs, and the next
+ * connection to that PLC succeeds. Compare the thumbprint with the one the PLC shows first.
+ */
+export const trustRejectedCertificate = <ThrowOnError extends boolean = false>(options: Options<TrustRejectedCertificateData, ThrowOnError>) => (options.client ?? client).post<TrustRejectedCertificateResponses, TrustRejectedCertificateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'dtwin_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/pki/rejected/{thumbprint}/trust',
     ...options
 });

@@ -348,6 +348,30 @@ export type BrowseChild = {
      * variables only: the session may write it
      */
     writable?: boolean | null;
+    /**
+     * Access Level
+     *
+     * variables only: the UserAccessLevel bits (1 CurrentRead, 2 CurrentWrite, ...)
+     */
+    access_level?: number | null;
+    /**
+     * Value Rank
+     *
+     * variables only: -1 scalar, 1 one-dimensional array, ...
+     */
+    value_rank?: number | null;
+    /**
+     * Array Dimensions
+     *
+     * variables only: the length of each dimension
+     */
+    array_dimensions?: Array<number> | null;
+    /**
+     * Description
+     *
+     * the node's Description, when it has one
+     */
+    description?: string | null;
 };
 
 /**
@@ -669,6 +693,66 @@ export type CampaignSummaryRead = {
 };
 
 /**
+ * CertificateRead
+ *
+ * A PLC server certificate in the twin's trust list folders.
+ */
+export type CertificateRead = {
+    /**
+     * File
+     *
+     * file name in DATA_DIR/pki/rejected/certs (or trusted/certs once trusted)
+     */
+    file: string;
+    /**
+     * Thumbprint
+     *
+     * SHA-1 of the DER certificate, upper-case hex (as OPC UA tools show it)
+     */
+    thumbprint: string;
+    /**
+     * Subject
+     *
+     * the certificate's subject, e.g. CN=PLC-1,O=Plant
+     */
+    subject: string;
+    /**
+     * Not Valid After
+     */
+    not_valid_after: string;
+    /**
+     * Rejected At
+     *
+     * when the twin last refused it
+     */
+    rejected_at: string;
+};
+
+/**
+ * ChangeRead
+ */
+export type ChangeRead = {
+    /**
+     * Kind
+     */
+    kind: 'model_changed' | 'component_added' | 'component_removed' | 'component_renamed' | 'type_changed' | 'parameter_changed' | 'input_changed' | 'connection_added' | 'connection_removed' | 'endpoint_added' | 'endpoint_removed' | 'endpoint_changed' | 'binding_added' | 'binding_removed' | 'binding_changed';
+    /**
+     * Target
+     *
+     * what changed: a component, `component.parameter`, a wire, a binding
+     */
+    target: string;
+    /**
+     * Old
+     */
+    old?: unknown;
+    /**
+     * New
+     */
+    new?: unknown;
+};
+
+/**
  * ComponentCreate
  */
 export type ComponentCreate = {
@@ -936,6 +1020,18 @@ export type EndpointCreate = {
      * write-only: never returned
      */
     password?: string | null;
+    /**
+     * Max Nodes Per Read
+     *
+     * nodes per Read at most, below the server's MaxNodesPerRead (null: the server's limit)
+     */
+    max_nodes_per_read?: number | null;
+    /**
+     * Max Nodes Per Write
+     *
+     * nodes per Write at most, below the server's MaxNodesPerWrite (null: the server's limit)
+     */
+    max_nodes_per_write?: number | null;
 };
 
 /**
@@ -982,6 +1078,18 @@ export type EndpointRead = {
      * Has Password
      */
     has_password: boolean;
+    /**
+     * Max Nodes Per Read
+     *
+     * nodes per Read at most, below the server's MaxNodesPerRead (null: the server's limit)
+     */
+    max_nodes_per_read?: number | null;
+    /**
+     * Max Nodes Per Write
+     *
+     * nodes per Write at most, below the server's MaxNodesPerWrite (null: the server's limit)
+     */
+    max_nodes_per_write?: number | null;
 };
 
 /**
@@ -1057,6 +1165,18 @@ export type EndpointUpdate = {
      * Password
      */
     password?: string | null;
+    /**
+     * Max Nodes Per Read
+     *
+     * nodes per Read at most, below the server's MaxNodesPerRead (null: the server's limit)
+     */
+    max_nodes_per_read?: number | null;
+    /**
+     * Max Nodes Per Write
+     *
+     * nodes per Write at most, below the server's MaxNodesPerWrite (null: the server's limit)
+     */
+    max_nodes_per_write?: number | null;
 };
 
 /**
@@ -1864,6 +1984,28 @@ export type PageProjectRead = {
 };
 
 /**
+ * Page[RevisionRead]
+ */
+export type PageRevisionRead = {
+    /**
+     * Items
+     */
+    items: Array<RevisionRead>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Limit
+     */
+    limit: number;
+    /**
+     * Offset
+     */
+    offset: number;
+};
+
+/**
  * Page[ScenarioRead]
  */
 export type PageScenarioRead = {
@@ -2160,6 +2302,72 @@ export type RecordSettings = {
      * sample every k-th tick
      */
     every?: number;
+};
+
+/**
+ * RevisionDiff
+ */
+export type RevisionDiff = {
+    /**
+     * From
+     */
+    from: number;
+    /**
+     * To
+     */
+    to: number;
+    /**
+     * Changes
+     *
+     * empty when the two revisions are the same model
+     */
+    changes: Array<ChangeRead>;
+};
+
+/**
+ * RevisionRead
+ */
+export type RevisionRead = {
+    /**
+     * Number
+     *
+     * 1 for the model as created or imported, then one more per change
+     */
+    number: number;
+    /**
+     * Document Hash
+     *
+     * sha256 of the document this revision is; runs of it carry the same hash
+     */
+    document_hash: string;
+    /**
+     * User
+     *
+     * who made the change (null in local single-user mode)
+     */
+    user: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Changes
+     *
+     * how many changes against the revision before
+     */
+    changes: number;
+    /**
+     * Summary
+     *
+     * the first changes, one line each (`~ parameter tank.area: 0.5 -> 0.6`)
+     */
+    summary: Array<string>;
+    /**
+     * Restored From
+     *
+     * the revision a restore brought back, if this is one
+     */
+    restored_from?: number | null;
 };
 
 /**
@@ -3915,6 +4123,163 @@ export type ExportMachineModelResponses = {
      */
     200: unknown;
 };
+
+export type ListRevisionsData = {
+    body?: never;
+    path: {
+        /**
+         * Machine Model Id
+         */
+        machine_model_id: number;
+    };
+    query?: {
+        /**
+         * Limit
+         *
+         * page size
+         */
+        limit?: number;
+        /**
+         * Offset
+         *
+         * rows to skip
+         */
+        offset?: number;
+    };
+    url: '/api/v1/machine-models/{machine_model_id}/revisions';
+};
+
+export type ListRevisionsErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type ListRevisionsError = ListRevisionsErrors[keyof ListRevisionsErrors];
+
+export type ListRevisionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageRevisionRead;
+};
+
+export type ListRevisionsResponse = ListRevisionsResponses[keyof ListRevisionsResponses];
+
+export type GetRevisionDocumentData = {
+    body?: never;
+    headers?: {
+        /**
+         * Accept
+         */
+        accept?: string | null;
+    };
+    path: {
+        /**
+         * Number
+         *
+         * revision number (1 = as created or imported)
+         */
+        number: number;
+        /**
+         * Machine Model Id
+         */
+        machine_model_id: number;
+    };
+    query?: {
+        /**
+         * Format
+         *
+         * defaults to the Accept header, then json
+         */
+        format?: 'json' | 'yaml' | null;
+    };
+    url: '/api/v1/machine-models/{machine_model_id}/revisions/{number}';
+};
+
+export type GetRevisionDocumentErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type GetRevisionDocumentError = GetRevisionDocumentErrors[keyof GetRevisionDocumentErrors];
+
+export type GetRevisionDocumentResponses = {
+    /**
+     * The model document of that revision
+     */
+    200: unknown;
+};
+
+export type DiffRevisionsData = {
+    body?: never;
+    path: {
+        /**
+         * Machine Model Id
+         */
+        machine_model_id: number;
+    };
+    query: {
+        /**
+         * From
+         *
+         * the older revision
+         */
+        from: number;
+        /**
+         * To
+         *
+         * the newer revision; default the latest
+         */
+        to?: number | null;
+    };
+    url: '/api/v1/machine-models/{machine_model_id}/diff';
+};
+
+export type DiffRevisionsErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type DiffRevisionsError = DiffRevisionsErrors[keyof DiffRevisionsErrors];
+
+export type DiffRevisionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: RevisionDiff;
+};
+
+export type DiffRevisionsResponse = DiffRevisionsResponses[keyof DiffRevisionsResponses];
 
 export type ListComponentsData = {
     body?: never;
@@ -7428,3 +7793,112 @@ export type ListAuditResponses = {
 };
 
 export type ListAuditResponse = ListAuditResponses[keyof ListAuditResponses];
+
+export type DownloadClientCertificateData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Format
+         *
+         * der (default) or pem
+         */
+        format?: 'der' | 'pem';
+    };
+    url: '/api/v1/pki/certificate';
+};
+
+export type DownloadClientCertificateErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type DownloadClientCertificateError = DownloadClientCertificateErrors[keyof DownloadClientCertificateErrors];
+
+export type DownloadClientCertificateResponses = {
+    /**
+     * The certificate, DER (default) or PEM
+     */
+    200: unknown;
+};
+
+export type ListRejectedCertificatesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/pki/rejected';
+};
+
+export type ListRejectedCertificatesErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
+     */
+    403: ErrorResponse;
+};
+
+export type ListRejectedCertificatesError = ListRejectedCertificatesErrors[keyof ListRejectedCertificatesErrors];
+
+export type ListRejectedCertificatesResponses = {
+    /**
+     * Response List Rejected Certificates Api V1 Pki Rejected Get
+     *
+     * Successful Response
+     */
+    200: Array<CertificateRead>;
+};
+
+export type ListRejectedCertificatesResponse = ListRejectedCertificatesResponses[keyof ListRejectedCertificatesResponses];
+
+export type TrustRejectedCertificateData = {
+    body?: never;
+    path: {
+        /**
+         * Thumbprint
+         *
+         * SHA-1 thumbprint, 40 hex digits
+         */
+        thumbprint: string;
+    };
+    query?: never;
+    url: '/api/v1/pki/rejected/{thumbprint}/trust';
+};
+
+export type TrustRejectedCertificateErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type TrustRejectedCertificateError = TrustRejectedCertificateErrors[keyof TrustRejectedCertificateErrors];
+
+export type TrustRejectedCertificateResponses = {
+    /**
+     * Successful Response
+     */
+    200: CertificateRead;
+};
+
+export type TrustRejectedCertificateResponse = TrustRejectedCertificateResponses[keyof TrustRejectedCertificateResponses];

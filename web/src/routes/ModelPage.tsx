@@ -5,6 +5,7 @@ import { atLeast, roleIn, useMe } from "../components/auth/session";
 import { QueryState, parseId } from "../components/common/QueryState";
 import ModelGraphView from "../components/graph/ModelGraphView";
 import { useModelGraph } from "../components/graph/useModelGraph";
+import HistoryPanel from "../components/model/HistoryPanel";
 import StartRunForm from "../components/model/StartRunForm";
 
 export default function ModelPage() {
@@ -37,6 +38,7 @@ export default function ModelPage() {
               ) : (
                 <StartRunForm modelId={id} hasBindings={!!doc.data!.bindings?.length} />
               )}
+              <HistoryPanel modelId={id} />
             </aside>
           </div>
         </section>

@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { browseEndpoint, changeParameter, changePassword, clearFault, createBinding, createCampaign, createComponent, createConnection, createEndpoint, createMachineModel, createProject, createScenario, createToken, createUser, deleteBinding, deleteComponent, deleteConnection, deleteEndpoint, deleteMachineModel, deleteProject, deleteScenario, exportMachineModel, forcePort, getBinding, getCampaign, getCampaignHtml, getCampaignJunit, getComponent, getComponentType, getConnection, getEndpoint, getMachineModel, getProject, getScenario, getScenarioRun, getScenarioRunHtml, getScenarioRunJunit, getScenarioRunModel, getScenarioRunScenario, getSimulationModel, getSimulationStatus, getSimulationStatusRunId, getSimulationTelemetry, getSimulationValues, grantPlcWrite, health, importMachineModel, injectFault, listAudit, listBindings, listCampaigns, listComponents, listComponentTypes, listConnections, listEndpoints, listFaults, listFaultTypes, listGrants, listMachineModels, listMembers, listProjects, listScenarioRuns, listScenarios, listSimulationEvents, listSimulationForces, listSimulations, listTokens, listUsers, login, logout, me, metrics, modelDocumentSchema, type Options, releasePort, removeMember, replaceScenario, rerunScenarioRun, rerunSimulation, revokePlcWrite, revokeToken, runScenario, scenarioSchema, setMember, startSimulation, stopCampaign, stopScenarioRun, stopSimulation, testEndpoint, updateBinding, updateComponent, updateConnection, updateEndpoint, updateMachineModel, updateProject, updateSimulation, updateUser, validateMachineModel } from '../sdk.gen';
-import type { BrowseEndpointData, BrowseEndpointError, BrowseEndpointResponse, ChangeParameterData, ChangeParameterError, ChangeParameterResponse, ChangePasswordData, ChangePasswordError, ChangePasswordResponse, ClearFaultData, ClearFaultError, ClearFaultResponse, CreateBindingData, CreateBindingError, CreateBindingResponse, CreateCampaignData, CreateCampaignError, CreateCampaignResponse, CreateComponentData, CreateComponentError, CreateComponentResponse, CreateConnectionData, CreateConnectionError, CreateConnectionResponse, CreateEndpointData, CreateEndpointError, CreateEndpointResponse, CreateMachineModelData, CreateMachineModelError, CreateMachineModelResponse, CreateProjectData, CreateProjectError, CreateProjectResponse, CreateScenarioData, CreateScenarioError, CreateScenarioResponse, CreateTokenData, CreateTokenError, CreateTokenResponse, CreateUserData, CreateUserError, CreateUserResponse, DeleteBindingData, DeleteBindingError, DeleteBindingResponse, DeleteComponentData, DeleteComponentError, DeleteComponentResponse, DeleteConnectionData, DeleteConnectionError, DeleteConnectionResponse, DeleteEndpointData, DeleteEndpointError, DeleteEndpointResponse, DeleteMachineModelData, DeleteMachineModelError, DeleteMachineModelResponse, DeleteProjectData, DeleteProjectError, DeleteProjectResponse, DeleteScenarioData, DeleteScenarioError, DeleteScenarioResponse, ExportMachineModelData, ExportMachineModelError, ForcePortData, ForcePortError, ForcePortResponse, GetBindingData, GetBindingError, GetBindingResponse, GetCampaignData, GetCampaignError, GetCampaignHtmlData, GetCampaignHtmlError, GetCampaignJunitData, GetCampaignJunitError, GetCampaignJunitResponse, GetCampaignResponse, GetComponentData, GetComponentError, GetComponentResponse, GetComponentTypeData, GetComponentTypeError, GetComponentTypeResponse, GetConnectionData, GetConnectionError, GetConnectionResponse, GetEndpointData, GetEndpointError, GetEndpointResponse, GetMachineModelData, GetMachineModelError, GetMachineModelResponse, GetProjectData, GetProjectError, GetProjectResponse, GetScenarioData, GetScenarioError, GetScenarioResponse, GetScenarioRunData, GetScenarioRunError, GetScenarioRunHtmlData, GetScenarioRunHtmlError, GetScenarioRunJunitData, GetScenarioRunJunitError, GetScenarioRunJunitResponse, GetScenarioRunModelData, GetScenarioRunModelError, GetScenarioRunResponse, GetScenarioRunScenarioData, GetScenarioRunScenarioError, GetSimulationModelData, GetSimulationModelError, GetSimulationStatusData, GetSimulationStatusError, GetSimulationStatusResponse, GetSimulationStatusRunIdData, GetSimulationStatusRunIdError, GetSimulationStatusRunIdResponse, GetSimulationTelemetryData, GetSimulationTelemetryError, GetSimulationTelemetryResponse, GetSimulationValuesData, GetSimulationValuesError, GetSimulationValuesResponse, GrantPlcWriteData, GrantPlcWriteError, GrantPlcWriteResponse, HealthData, HealthResponse, ImportMachineModelData, ImportMachineModelError, ImportMachineModelResponse, InjectFaultData, InjectFaultError, InjectFaultResponse, ListAuditData, ListAuditError, ListAuditResponse, ListBindingsData, ListBindingsError, ListBindingsResponse, ListCampaignsData, ListCampaignsError, ListCampaignsResponse, ListComponentsData, ListComponentsError, ListComponentsResponse, ListComponentTypesData, ListComponentTypesError, ListComponentTypesResponse, ListConnectionsData, ListConnectionsError, ListConnectionsResponse, ListEndpointsData, ListEndpointsError, ListEndpointsResponse, ListFaultsData, ListFaultsError, ListFaultsResponse, ListFaultTypesData, ListFaultTypesError, ListFaultTypesResponse, ListGrantsData, ListGrantsError, ListGrantsResponse, ListMachineModelsData, ListMachineModelsError, ListMachineModelsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListProjectsData, ListProjectsError, ListProjectsResponse, ListScenarioRunsData, ListScenarioRunsError, ListScenarioRunsResponse, ListScenariosData, ListScenariosError, ListScenariosResponse, ListSimulationEventsData, ListSimulationEventsError, ListSimulationEventsResponse, ListSimulationForcesData, ListSimulationForcesError, ListSimulationForcesResponse, ListSimulationsData, ListSimulationsError, ListSimulationsResponse, ListTokensData, ListTokensError, ListTokensResponse, ListUsersData, ListUsersError, ListUsersResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, MeData, MeError, MeResponse, MetricsData, MetricsError, ModelDocumentSchemaData, ModelDocumentSchemaError, ModelDocumentSchemaResponse, ReleasePortData, ReleasePortError, ReleasePortResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, ReplaceScenarioData, ReplaceScenarioError, ReplaceScenarioResponse, RerunScenarioRunData, RerunScenarioRunError, RerunScenarioRunResponse, RerunSimulationData, RerunSimulationError, RerunSimulationResponse, RevokePlcWriteData, RevokePlcWriteError, RevokePlcWriteResponse, RevokeTokenData, RevokeTokenError, RevokeTokenResponse, RunScenarioData, RunScenarioError, RunScenarioResponse, ScenarioSchemaData, ScenarioSchemaError, ScenarioSchemaResponse, SetMemberData, SetMemberError, SetMemberResponse, StartSimulationData, StartSimulationError, StartSimulationResponse, StopCampaignData, StopCampaignError, StopCampaignResponse, StopScenarioRunData, StopScenarioRunError, StopScenarioRunResponse, StopSimulationData, StopSimulationError, StopSimulationResponse, TestEndpointData, TestEndpointError, TestEndpointResponse, UpdateBindingData, UpdateBindingError, UpdateBindingResponse, UpdateComponentData, UpdateComponentError, UpdateComponentResponse, UpdateConnectionData, UpdateConnectionError, UpdateConnectionResponse, UpdateEndpointData, UpdateEndpointError, UpdateEndpointResponse, UpdateMachineModelData, UpdateMachineModelError, UpdateMachineModelResponse, UpdateProjectData, UpdateProjectError, UpdateProjectResponse, UpdateSimulationData, UpdateSimulationError, UpdateSimulationResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, ValidateMachineModelData, ValidateMachineModelError, ValidateMachineModelResponse } from '../types.gen';
+import { browseEndpoint, changeParameter, changePassword, clearFault, createBinding, createCampaign, createComponent, createConnection, createEndpoint, createMachineModel, createProject, createScenario, createToken, createUser, deleteBinding, deleteComponent, deleteConnection, deleteEndpoint, deleteMachineModel, deleteProject, deleteScenario, diffRevisions, downloadClientCertificate, exportMachineModel, forcePort, getBinding, getCampaign, getCampaignHtml, getCampaignJunit, getComponent, getComponentType, getConnection, getEndpoint, getMachineModel, getProject, getRevisionDocument, getScenario, getScenarioRun, getScenarioRunHtml, getScenarioRunJunit, getScenarioRunModel, getScenarioRunScenario, getSimulationModel, getSimulationStatus, getSimulationStatusRunId, getSimulationTelemetry, getSimulationValues, grantPlcWrite, health, importMachineModel, injectFault, listAudit, listBindings, listCampaigns, listComponents, listComponentTypes, listConnections, listEndpoints, listFaults, listFaultTypes, listGrants, listMachineModels, listMembers, listProjects, listRejectedCertificates, listRevisions, listScenarioRuns, listScenarios, listSimulationEvents, listSimulationForces, listSimulations, listTokens, listUsers, login, logout, me, metrics, modelDocumentSchema, type Options, releasePort, removeMember, replaceScenario, rerunScenarioRun, rerunSimulation, revokePlcWrite, revokeToken, runScenario, scenarioSchema, setMember, startSimulation, stopCampaign, stopScenarioRun, stopSimulation, testEndpoint, trustRejectedCertificate, updateBinding, updateComponent, updateConnection, updateEndpoint, updateMachineModel, updateProject, updateSimulation, updateUser, validateMachineModel } from '../sdk.gen';
+import type { BrowseEndpointData, BrowseEndpointError, BrowseEndpointResponse, ChangeParameterData, ChangeParameterError, ChangeParameterResponse, ChangePasswordData, ChangePasswordError, ChangePasswordResponse, ClearFaultData, ClearFaultError, ClearFaultResponse, CreateBindingData, CreateBindingError, CreateBindingResponse, CreateCampaignData, CreateCampaignError, CreateCampaignResponse, CreateComponentData, CreateComponentError, CreateComponentResponse, CreateConnectionData, CreateConnectionError, CreateConnectionResponse, CreateEndpointData, CreateEndpointError, CreateEndpointResponse, CreateMachineModelData, CreateMachineModelError, CreateMachineModelResponse, CreateProjectData, CreateProjectError, CreateProjectResponse, CreateScenarioData, CreateScenarioError, CreateScenarioResponse, CreateTokenData, CreateTokenError, CreateTokenResponse, CreateUserData, CreateUserError, CreateUserResponse, DeleteBindingData, DeleteBindingError, DeleteBindingResponse, DeleteComponentData, DeleteComponentError, DeleteComponentResponse, DeleteConnectionData, DeleteConnectionError, DeleteConnectionResponse, DeleteEndpointData, DeleteEndpointError, DeleteEndpointResponse, DeleteMachineModelData, DeleteMachineModelError, DeleteMachineModelResponse, DeleteProjectData, DeleteProjectError, DeleteProjectResponse, DeleteScenarioData, DeleteScenarioError, DeleteScenarioResponse, DiffRevisionsData, DiffRevisionsError, DiffRevisionsResponse, DownloadClientCertificateData, DownloadClientCertificateError, ExportMachineModelData, ExportMachineModelError, ForcePortData, ForcePortError, ForcePortResponse, GetBindingData, GetBindingError, GetBindingResponse, GetCampaignData, GetCampaignError, GetCampaignHtmlData, GetCampaignHtmlError, GetCampaignJunitData, GetCampaignJunitError, GetCampaignJunitResponse, GetCampaignResponse, GetComponentData, GetComponentError, GetComponentResponse, GetComponentTypeData, GetComponentTypeError, GetComponentTypeResponse, GetConnectionData, GetConnectionError, GetConnectionResponse, GetEndpointData, GetEndpointError, GetEndpointResponse, GetMachineModelData, GetMachineModelError, GetMachineModelResponse, GetProjectData, GetProjectError, GetProjectResponse, GetRevisionDocumentData, GetRevisionDocumentError, GetScenarioData, GetScenarioError, GetScenarioResponse, GetScenarioRunData, GetScenarioRunError, GetScenarioRunHtmlData, GetScenarioRunHtmlError, GetScenarioRunJunitData, GetScenarioRunJunitError, GetScenarioRunJunitResponse, GetScenarioRunModelData, GetScenarioRunModelError, GetScenarioRunResponse, GetScenarioRunScenarioData, GetScenarioRunScenarioError, GetSimulationModelData, GetSimulationModelError, GetSimulationStatusData, GetSimulationStatusError, GetSimulationStatusResponse, GetSimulationStatusRunIdData, GetSimulationStatusRunIdError, GetSimulationStatusRunIdResponse, GetSimulationTelemetryData, GetSimulationTelemetryError, GetSimulationTelemetryResponse, GetSimulationValuesData, GetSimulationValuesError, GetSimulationValuesResponse, GrantPlcWriteData, GrantPlcWriteError, GrantPlcWriteResponse, HealthData, HealthResponse, ImportMachineModelData, ImportMachineModelError, ImportMachineModelResponse, InjectFaultData, InjectFaultError, InjectFaultResponse, ListAuditData, ListAuditError, ListAuditResponse, ListBindingsData, ListBindingsError, ListBindingsResponse, ListCampaignsData, ListCampaignsError, ListCampaignsResponse, ListComponentsData, ListComponentsError, ListComponentsResponse, ListComponentTypesData, ListComponentTypesError, ListComponentTypesResponse, ListConnectionsData, ListConnectionsError, ListConnectionsResponse, ListEndpointsData, ListEndpointsError, ListEndpointsResponse, ListFaultsData, ListFaultsError, ListFaultsResponse, ListFaultTypesData, ListFaultTypesError, ListFaultTypesResponse, ListGrantsData, ListGrantsError, ListGrantsResponse, ListMachineModelsData, ListMachineModelsError, ListMachineModelsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListProjectsData, ListProjectsError, ListProjectsResponse, ListRejectedCertificatesData, ListRejectedCertificatesError, ListRejectedCertificatesResponse, ListRevisionsData, ListRevisionsError, ListRevisionsResponse, ListScenarioRunsData, ListScenarioRunsError, ListScenarioRunsResponse, ListScenariosData, ListScenariosError, ListScenariosResponse, ListSimulationEventsData, ListSimulationEventsError, ListSimulationEventsResponse, ListSimulationForcesData, ListSimulationForcesError, ListSimulationForcesResponse, ListSimulationsData, ListSimulationsError, ListSimulationsResponse, ListTokensData, ListTokensError, ListTokensResponse, ListUsersData, ListUsersError, ListUsersResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, MeData, MeError, MeResponse, MetricsData, MetricsError, ModelDocumentSchemaData, ModelDocumentSchemaError, ModelDocumentSchemaResponse, ReleasePortData, ReleasePortError, ReleasePortResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, ReplaceScenarioData, ReplaceScenarioError, ReplaceScenarioResponse, RerunScenarioRunData, RerunScenarioRunError, RerunScenarioRunResponse, RerunSimulationData, RerunSimulationError, RerunSimulationResponse, RevokePlcWriteData, RevokePlcWriteError, RevokePlcWriteResponse, RevokeTokenData, RevokeTokenError, RevokeTokenResponse, RunScenarioData, RunScenarioError, RunScenarioResponse, ScenarioSchemaData, ScenarioSchemaError, ScenarioSchemaResponse, SetMemberData, SetMemberError, SetMemberResponse, StartSimulationData, StartSimulationError, StartSimulationResponse, StopCampaignData, StopCampaignError, StopCampaignResponse, StopScenarioRunData, StopScenarioRunError, StopScenarioRunResponse, StopSimulationData, StopSimulationError, StopSimulationResponse, TestEndpointData, TestEndpointError, TestEndpointResponse, TrustRejectedCertificateData, TrustRejectedCertificateError, TrustRejectedCertificateResponse, UpdateBindingData, UpdateBindingError, UpdateBindingResponse, UpdateComponentData, UpdateComponentError, UpdateComponentResponse, UpdateConnectionData, UpdateConnectionError, UpdateConnectionResponse, UpdateEndpointData, UpdateEndpointError, UpdateEndpointResponse, UpdateMachineModelData, UpdateMachineModelError, UpdateMachineModelResponse, UpdateProjectData, UpdateProjectError, UpdateProjectResponse, UpdateSimulationData, UpdateSimulationError, UpdateSimulationResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, ValidateMachineModelData, ValidateMachineModelError, ValidateMachineModelResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -514,6 +514,102 @@ export const exportMachineModelOptions = (options: Options<ExportMachineModelDat
         return data;
     },
     queryKey: exportMachineModelQueryKey(options)
+});
+
+export const listRevisionsQueryKey = (options: Options<ListRevisionsData>) => createQueryKey('listRevisions', options);
+
+/**
+ * List Revisions
+ *
+ * The model's history, newest first: each revision's number, who made it, when, and a summary of what changed
+ * against the one before. Every committed change of the model's components, parameters, connections, bindings,
+ * name, description or `dt` adds one; a change that leaves the document as it was adds none.
+ */
+export const listRevisionsOptions = (options: Options<ListRevisionsData>) => queryOptions<ListRevisionsResponse, ListRevisionsError, ListRevisionsResponse, ReturnType<typeof listRevisionsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listRevisions({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listRevisionsQueryKey(options)
+});
+
+export const listRevisionsInfiniteQueryKey = (options: Options<ListRevisionsData>): QueryKey<Options<ListRevisionsData>> => createQueryKey('listRevisions', options, true);
+
+/**
+ * List Revisions
+ *
+ * The model's history, newest first: each revision's number, who made it, when, and a summary of what changed
+ * against the one before. Every committed change of the model's components, parameters, connections, bindings,
+ * name, description or `dt` adds one; a change that leaves the document as it was adds none.
+ */
+export const listRevisionsInfiniteOptions = (options: Options<ListRevisionsData>) => infiniteQueryOptions<ListRevisionsResponse, ListRevisionsError, InfiniteData<ListRevisionsResponse>, QueryKey<Options<ListRevisionsData>>, number | Pick<QueryKey<Options<ListRevisionsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListRevisionsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                offset: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listRevisions({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listRevisionsInfiniteQueryKey(options)
+});
+
+export const getRevisionDocumentQueryKey = (options: Options<GetRevisionDocumentData>) => createQueryKey('getRevisionDocument', options);
+
+/**
+ * Get Revision Document
+ *
+ * The model document as it was at a revision (JSON or YAML), e.g. to import it elsewhere or diff it in CI with
+ * `run.py diff`. 404 `revision_not_found` names the revisions there are.
+ */
+export const getRevisionDocumentOptions = (options: Options<GetRevisionDocumentData>) => queryOptions<unknown, GetRevisionDocumentError, unknown, ReturnType<typeof getRevisionDocumentQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getRevisionDocument({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getRevisionDocumentQueryKey(options)
+});
+
+export const diffRevisionsQueryKey = (options: Options<DiffRevisionsData>) => createQueryKey('diffRevisions', options);
+
+/**
+ * Diff Revisions
+ *
+ * The semantic difference between two revisions — components added, removed or renamed, parameters and input
+ * values with old and new values, connections, endpoints and bindings — not a text diff (the same as
+ * `run.py diff A.yaml B.yaml`). Either order works; `to` defaults to the latest revision.
+ */
+export const diffRevisionsOptions = (options: Options<DiffRevisionsData>) => queryOptions<DiffRevisionsResponse, DiffRevisionsError, DiffRevisionsResponse, ReturnType<typeof diffRevisionsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await diffRevisions({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: diffRevisionsQueryKey(options)
 });
 
 export const listComponentsQueryKey = (options?: Options<ListComponentsData>) => createQueryKey('listComponents', options);
@@ -2562,3 +2658,66 @@ export const listAuditInfiniteOptions = (options?: Options<ListAuditData>) => in
     },
     queryKey: listAuditInfiniteQueryKey(options)
 });
+
+export const downloadClientCertificateQueryKey = (options?: Options<DownloadClientCertificateData>) => createQueryKey('downloadClientCertificate', options);
+
+/**
+ * Download Client Certificate
+ *
+ * The twin's OPC UA client certificate, to put in a PLC's trusted list.
+ *
+ * The CLI (`run.py simulate --hil`, `run.py test`) and the server present this one certificate (DATA_DIR/pki/own);
+ * it is made on first use. Any signed-in user may download it: it holds no secret.
+ */
+export const downloadClientCertificateOptions = (options?: Options<DownloadClientCertificateData>) => queryOptions<unknown, DownloadClientCertificateError, unknown, ReturnType<typeof downloadClientCertificateQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await downloadClientCertificate({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: downloadClientCertificateQueryKey(options)
+});
+
+export const listRejectedCertificatesQueryKey = (options?: Options<ListRejectedCertificatesData>) => createQueryKey('listRejectedCertificates', options);
+
+/**
+ * List Rejected Certificates
+ *
+ * PLC server certificates the twin refused because they are not trusted (platform admins), newest first.
+ */
+export const listRejectedCertificatesOptions = (options?: Options<ListRejectedCertificatesData>) => queryOptions<ListRejectedCertificatesResponse, ListRejectedCertificatesError, ListRejectedCertificatesResponse, ReturnType<typeof listRejectedCertificatesQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listRejectedCertificates({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listRejectedCertificatesQueryKey(options)
+});
+
+/**
+ * Trust Rejected Certificate
+ *
+ * Trust a refused PLC certificate (platform admins): it moves to DATA_DIR/pki/trusted/certs, and the next
+ * connection to that PLC succeeds. Compare the thumbprint with the one the PLC shows first.
+ */
+export const trustRejectedCertificateMutation = (options?: Partial<Options<TrustRejectedCertificateData>>): UseMutationOptions<TrustRejectedCertificateResponse, TrustRejectedCertificateError, Options<TrustRejectedCertificateData>> => {
+    const mutationOptions: UseMutationOptions<TrustRejectedCertificateResponse, TrustRejectedCertificateError, Options<TrustRejectedCertificateData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await trustRejectedCertificate({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
