@@ -17,6 +17,7 @@ optional (asked only on a tick that has a missing value), so an adapter without 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Collection, Mapping, Protocol, Sequence
 
@@ -52,6 +53,19 @@ class BindingSpec:
     data_type: str | None = None  # expected type on the twin side: bool | int | float
     scale: float = 1.0
     offset: float = 0.0
+    # True when data_type was taken from the port (the Simulator fills it in), not stated on the binding: a stated
+    # data_type is the explicit consent to a narrowing conversion (float -> Int16, int -> UInt16, ...).
+    inferred_type: bool = False
+
+
+def round_half_away(value: float) -> int:
+    """Round to the nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3), as IEC 61131-3 conversions
+    (REAL_TO_INT) do on most PLCs; Python's round() goes to the even neighbour (2.5 -> 2). Raises ValueError for
+    NaN and OverflowError for infinities."""
+    whole = math.trunc(value)  # exact: the fraction of a float is representable
+    if abs(value - whole) >= 0.5:
+        whole += 1 if value > 0 else -1
+    return whole
 
 
 class PortIO(Protocol):

@@ -27,7 +27,7 @@ from .clock import Clock, FastClock
 from .compiler import Overrides, Plan, build_step, compile_model
 from .components import input_value_problem, validate_parameters
 from .document import ModelDocument
-from .io import BAD, GOOD, QUALITY_SUFFIX, STALE, BindingSpec, PortIO
+from .io import BAD, GOOD, QUALITY_SUFFIX, STALE, BindingSpec, PortIO, round_half_away
 
 ENGINE_VERSION = "0.1.0"
 
@@ -546,7 +546,7 @@ class Simulator:
         # cross types (float port <-> Int16 raw), so it is checked only if the binding states a type.
         if b.data_type is not None or b.scale != 1.0 or b.offset != 0.0:
             return b
-        return replace(b, data_type=self.plan.port_types[b.port])
+        return replace(b, data_type=self.plan.port_types[b.port], inferred_type=True)
 
     def open_io(self) -> None:
         if self.io is None:
@@ -580,7 +580,7 @@ class Simulator:
             if dtype == "bool":
                 values[slot] = bool(value)
             elif dtype == "int":
-                values[slot] = int(round(value * scale + offset))
+                values[slot] = round_half_away(value * scale + offset)
             else:
                 values[slot] = float(value) * scale + offset
         if missing:

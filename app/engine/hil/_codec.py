@@ -21,6 +21,8 @@ from asyncua import ua
 from asyncua.common.utils import Buffer
 from asyncua.ua.ua_binary import nodeid_to_binary, variant_from_binary
 
+from app.engine.io import round_half_away
+
 # Built-in scalar types a binding may target: VariantType id -> (name, struct format or None for String).
 SCALAR_FORMATS: dict[int, str | None] = {
     1: "?",  # Boolean
@@ -84,15 +86,18 @@ def to_node_value(vtype: int, value: Any) -> Any:
     if vtype == 1:
         return bool(value)
     if vtype in INTEGER_RANGES:
-        number = value if type(value) is int else int(round(value))
+        number = value if type(value) is int else round_half_away(value)
         low, high = INTEGER_RANGES[vtype]
         if not low <= number <= high:
-            raise ValueError(f"{value!r} is out of range for {TYPE_NAMES[vtype]}")
+            raise ValueError(
+                f"{value!r} is out of range for {TYPE_NAMES[vtype]} ({low}..{high}); not written, the PLC keeps its "
+                "value: bind a wider node or bring the value into range with scale/offset"
+            )
         return number
     if vtype in (10, 11):
         real = float(value)
         if vtype == 10 and math.isfinite(real) and abs(real) > _FLOAT_MAX:
-            raise ValueError(f"{value!r} is out of range for Float")
+            raise ValueError(f"{value!r} is out of range for Float; not written: bind a Double node or use scale")
         return real
     return str(value)
 
@@ -102,7 +107,7 @@ def _fast_converter(vtype: int) -> Callable[[Any], Any]:
     if vtype == 1:
         return bool
     if vtype in INTEGER_RANGES:
-        return lambda v: v if type(v) is int else int(round(v))
+        return lambda v: v if type(v) is int else round_half_away(v)
     if vtype in (10, 11):
         return float
     return str
@@ -308,7 +313,7 @@ class WriteBatch:
                 parts.append(self.prefixes[i] + _encode_value(vtype, to_node_value(vtype, values[i])))
                 sent.append(i)
             except (ValueError, TypeError, OverflowError, struct.error) as exc:
-                errors[i] = f"cannot convert {values[i]!r} to {TYPE_NAMES[self.vtypes[i]]}: {exc}"
+                errors[i] = f"cannot write {values[i]!r} to a {TYPE_NAMES[self.vtypes[i]]} node: {exc}"
         return _INT32.pack(len(sent)) + b"".join(parts), sent, errors
 
     def decode_results(self, data: bytes | memoryview, pos: int, count: int) -> tuple[int, ...]:

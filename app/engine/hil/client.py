@@ -24,6 +24,7 @@ from asyncua import ua
 
 from app.engine._exceptions import PortIOError
 from app.engine.hil._codec import (
+    INTEGER_RANGES,
     KIND,
     RANK,
     READ_REQUEST,
@@ -67,12 +68,41 @@ def _compatibility(binding: BindingSpec, info: NodeInfo) -> str | None:
     node_kind = KIND[info.vtype]
     type_name = TYPE_NAMES[info.vtype]
     if node_kind == "string" or port_kind not in RANK:
-        return f"node type {type_name} is incompatible with port type {port_kind}"
+        return f"node type {type_name} is incompatible with port type {port_kind} (String nodes cannot be bound)"
     if binding.direction == "read" and RANK[node_kind] > RANK[port_kind]:
-        return f"node type {type_name} cannot be read into a {port_kind} port (would narrow)"
+        return (
+            f"node type {type_name} cannot be read into a {port_kind} port without narrowing: add "
+            f"`data_type: {node_kind}` to the binding to accept it ({_NARROWING[port_kind]})"
+        )
     if binding.direction == "write" and RANK[port_kind] > RANK[node_kind]:
-        return f"a {port_kind} port cannot be written to a {type_name} node (would narrow)"
+        return (
+            f"a {port_kind} port cannot be written to {_an(type_name)} node without narrowing: add "
+            f"`data_type: {node_kind}` to the binding to bind a {port_kind} port to {_an(type_name)} node "
+            f"({_NARROWING[node_kind]})"
+        )
+    if (
+        binding.direction == "write"
+        and binding.inferred_type
+        and port_kind == "int"
+        and info.vtype in INTEGER_RANGES
+        and info.vtype not in _HOLDS_TWIN_INT
+    ):
+        low, high = INTEGER_RANGES[info.vtype]
+        return (
+            f"an int port may not fit {_an(type_name)} node ({low}..{high}): add `data_type: int` to the binding to "
+            "accept it; a value out of that range is then not written and is reported in binding_errors"
+        )
     return None
+
+
+def _an(type_name: str) -> str:
+    return ("an " if type_name[0] in "AEIO" else "a ") + type_name  # "a UInt16", "an Int16"
+
+
+# How a narrowing conversion goes, once a binding's data_type accepts it.
+_NARROWING = {"int": "rounded half away from zero, range-checked per value", "bool": "non-zero is true"}
+# Integer node types that hold every value of the twin's int (a 32-bit signed DINT, as the twin's own server serves).
+_HOLDS_TWIN_INT = {6, 8}  # Int32, Int64
 
 
 class _Timings:
