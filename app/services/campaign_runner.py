@@ -25,6 +25,7 @@ from app.db.campaigns import ACTIVE_CAMPAIGN_STATUSES
 from app.db.campaigns import Campaign as CampaignRow
 from app.db.session import get_session_factory
 from app.engine.campaigns import Campaign, CampaignResult, dask_executor, run_campaign
+from app.services.job_threads import JobThreads
 
 logger = logging.getLogger(__name__)
 
@@ -41,68 +42,25 @@ def decode_cases(blob: bytes | None) -> list[dict[str, Any]]:
     return [] if blob is None else list(json.loads(zlib.decompress(blob)))
 
 
-class CampaignRunner:
+class CampaignRunner(JobThreads):
     """Starts campaigns in threads and tracks the ones still going."""
 
+    table = CampaignRow
+    active_statuses = ACTIVE_CAMPAIGN_STATUSES
+    aborted_message = ABORTED_MESSAGE
+    kind = "campaign"
+
     def __init__(self, database_url: str, workers: int = 0, scheduler: str | None = None) -> None:
-        self.database_url = database_url
+        super().__init__(database_url)
         self.workers = workers or None
         self.scheduler = scheduler
-        self._threads: dict[int, threading.Thread] = {}
-        self._cancels: dict[int, threading.Event] = {}
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
 
     def describe(self) -> str:
         return f"Dask {self.scheduler}" if self.scheduler else "local processes"
 
-    def abort_leftovers(self) -> int:
-        """Mark campaigns a previous process left pending/running as aborted; returns how many."""
-        return self._abort(None)
-
-    def _abort(self, ids: list[int] | None) -> int:
-        stmt = update(CampaignRow).where(CampaignRow.status.in_(ACTIVE_CAMPAIGN_STATUSES))
-        if ids is not None:
-            stmt = stmt.where(CampaignRow.id.in_(ids))
-        with get_session_factory(self.database_url)() as session, session.begin():
-            result = session.execute(stmt.values(status="aborted", error=ABORTED_MESSAGE, finished_at=utcnow()))
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
     def launch(self, campaign_id: int, campaign: Campaign, worst: int) -> None:
         """Start the campaign's thread (call once its row is committed)."""
-        thread = threading.Thread(target=self._run, args=(campaign_id, campaign, worst),
-                                  name=f"campaign-{campaign_id}", daemon=True)
-        with self._lock:
-            self._threads[campaign_id] = thread
-            self._cancels.setdefault(campaign_id, threading.Event())
-        thread.start()
-
-    def stop(self, campaign_id: int, wait: float = 0.0) -> bool:
-        """Ask a campaign to stop and wait up to ``wait`` seconds; whether it was going in this process."""
-        with self._lock:
-            self._cancels.setdefault(campaign_id, threading.Event()).set()
-            thread = self._threads.get(campaign_id)
-        if thread is None:
-            return False
-        thread.join(wait)
-        return True
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        """Ask campaigns to stop, wait up to ``timeout``, then mark the rest aborted."""
-        self._stopping.set()
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            threads = dict(self._threads)
-            for event in self._cancels.values():
-                event.set()
-        for thread in threads.values():
-            thread.join(max(0.0, deadline - time.monotonic()))
-        left = [cid for cid, thread in threads.items() if thread.is_alive()]
-        if left:
-            try:
-                self._abort(left)
-            except SQLAlchemyError:
-                logger.exception("could not mark campaigns %s aborted", left)
+        self._start(campaign_id, self._run, campaign, worst)
 
     def _write(self, campaign_id: int, values: dict[str, Any]) -> None:
         # Only an active row is written: a campaign marked aborted at shutdown keeps that status.
@@ -123,8 +81,7 @@ class CampaignRunner:
 
     def _run(self, campaign_id: int, campaign: Campaign, worst: int) -> None:
         t0 = time.perf_counter()
-        with self._lock:
-            cancel = self._cancels.setdefault(campaign_id, threading.Event())
+        cancel = self._cancel_event(campaign_id)
         last_write = 0.0
 
         def progress(done: int, total: int, passed: int) -> None:
@@ -148,7 +105,7 @@ class CampaignRunner:
                 "wall_time": result.wall_time,
             }
             if result.stopped:
-                reason = ABORTED_MESSAGE if self._stopping.is_set() else STOPPED_MESSAGE
+                reason = ABORTED_MESSAGE if self.stopping else STOPPED_MESSAGE
                 final.update(status="aborted", error=f"{reason} after {counts['done']} of {counts['runs']} run(s)")
             else:
                 final.update(status="completed", verdict="passed" if result.passed else "failed")
@@ -161,6 +118,4 @@ class CampaignRunner:
         except SQLAlchemyError:
             logger.exception("could not write the end of campaign %s", campaign_id)
         finally:
-            with self._lock:
-                self._threads.pop(campaign_id, None)
-                self._cancels.pop(campaign_id, None)
+            self._forget(campaign_id)
