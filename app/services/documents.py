@@ -11,11 +11,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.core.errors import UnprocessableError
+from app.core.errors import ConflictError, UnprocessableError
 from app.db.base import utcnow
 from app.db.models import CommunicationBinding, Component, Connection, Endpoint, MachineModel, Project
 from app.engine._exceptions import DocumentError, ModelError
 from app.services import drivers, machine_models, revisions
+from app.services.endpoints import CREDENTIAL_BOUND
 from app.services.rules import check_node_id, check_scale, check_url
 
 SCHEMA_VERSION = 1
@@ -155,6 +156,41 @@ def _shell_problems(document: dict[str, Any]) -> list[dict[str, Any]]:
     return problems
 
 
+def _ensure_endpoints_match(session: Session, project: Project, endpoints: list[dict[str, Any]]) -> None:
+    """409 when an endpoint of the document exists in the project under the same name with another URL or security.
+
+    The stored endpoint is shared by every model of the project and may hold a password for its server, so an
+    import neither moves it silently nor runs the model against the stored server instead of the file's.
+    """
+    names = [e["name"] for e in endpoints]
+    stored = {e.name: e for e in session.scalars(
+        select(Endpoint).where(Endpoint.project_id == project.id, Endpoint.name.in_(names))
+    )} if names else {}  # fmt: skip
+    problems = []
+    for i, wanted in enumerate(endpoints):
+        existing = stored.get(wanted["name"])
+        if existing is None:
+            continue
+        for key in CREDENTIAL_BOUND:
+            theirs = wanted.get(key) or ("opc.tcp://" if key == "url" else "None")
+            if theirs != getattr(existing, key):
+                problems.append({
+                    "loc": f"endpoints[{i}].{key}", "endpoint": wanted["name"], "endpoint_id": existing.id,
+                    "document": theirs, "stored": getattr(existing, key),
+                })  # fmt: skip
+    if problems:
+        first = problems[0]
+        what = "URL" if first["loc"].endswith(".url") else first["loc"].rsplit(".", 1)[1]
+        raise ConflictError(
+            f"endpoint {first['endpoint']!r} of the document has {what} {first['document']!r}, but the project's "
+            f"endpoint {first['endpoint']!r} (id {first['endpoint_id']}) has {first['stored']!r}: rename the endpoint "
+            "in the document to add a new one, or change the stored endpoint first "
+            f"(PATCH /api/v1/endpoints/{first['endpoint_id']}) if the model should use the document's server",
+            problems,
+            code="endpoint_mismatch",
+        )
+
+
 def import_document(session: Session, project: Project, data: dict[str, Any]) -> MachineModel:
     """Create a machine model from a document, all or nothing; endpoints are matched by name in the project."""
     try:
@@ -165,6 +201,7 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
     if problems:
         raise UnprocessableError(f"the document has {len(problems)} problem(s)", problems, code="invalid_document")
     machine_models.ensure_unique_name(session, project.id, document["name"])
+    _ensure_endpoints_match(session, project, document.get("endpoints") or [])
 
     now = utcnow()
     model = MachineModel(

@@ -97,7 +97,7 @@ def test_export_honours_accept_yaml(client: TestClient, project: dict[str, Any])
 
 
 def test_export_writes_connections_as_port_paths_and_no_password(client: TestClient, project: dict[str, Any]) -> None:
-    create(client, "endpoints", project_id=project["id"], name="plc", url="opc.tcp://h:4840", password="s3cret")
+    create(client, "endpoints", project_id=project["id"], name="plc", url="opc.tcp://127.0.0.1:4840", password="s3cret")
     model = _import(client, project["id"], DOCUMENT).json()
     response = client.get(f"/api/v1/machine-models/{model['id']}/export")
     assert {"from": "g1.out", "to": "g2.in"} in response.json()["connections"]
@@ -107,10 +107,33 @@ def test_export_writes_connections_as_port_paths_and_no_password(client: TestCli
 def test_import_matches_existing_endpoint_by_name(
     client: TestClient, project: dict[str, Any], session: Session
 ) -> None:
-    existing = create(client, "endpoints", project_id=project["id"], name="plc", url="opc.tcp://h:4840")
+    existing = create(client, "endpoints", project_id=project["id"], name="plc", url="opc.tcp://127.0.0.1:4840")
     _import(client, project["id"], DOCUMENT)
     endpoint_ids = set(session.scalars(select(CommunicationBinding.endpoint_id)))
     assert endpoint_ids == {existing["id"]} and _counts(session)[3] == 1
+
+
+def test_import_refuses_an_endpoint_name_the_project_has_with_another_url(
+    client: TestClient, project: dict[str, Any], session: Session
+) -> None:
+    existing = create(client, "endpoints", project_id=project["id"], name="plc", url="opc.tcp://10.0.0.9:4840",
+                      password="s3cret")  # fmt: skip
+    before = _counts(session)
+    error = assert_error(_import(client, project["id"], DOCUMENT), 409, "endpoint_mismatch")
+    assert "opc.tcp://127.0.0.1:4840" in error["message"] and "opc.tcp://10.0.0.9:4840" in error["message"]
+    assert f"PATCH /api/v1/endpoints/{existing['id']}" in error["message"]
+    assert error["details"] == [{"loc": "endpoints[0].url", "endpoint": "plc", "endpoint_id": existing["id"],
+                                 "document": "opc.tcp://127.0.0.1:4840", "stored": "opc.tcp://10.0.0.9:4840"}]
+    assert _counts(session) == before
+    stored = client.get(f"/api/v1/endpoints/{existing['id']}").json()
+    assert (stored["url"], stored["has_password"]) == ("opc.tcp://10.0.0.9:4840", True)  # untouched
+    secured = {**DOCUMENT, "endpoints": [{**DOCUMENT["endpoints"][0], "url": "opc.tcp://10.0.0.9:4840",
+                                          "security_policy": "Basic256Sha256", "security_mode": "Sign"}]}
+    error = assert_error(_import(client, project["id"], secured), 409, "endpoint_mismatch")
+    assert [d["loc"] for d in error["details"]] == ["endpoints[0].security_policy", "endpoints[0].security_mode"]
+    renamed = {**DOCUMENT, "endpoints": [{**DOCUMENT["endpoints"][0], "name": "plc2"}],
+               "bindings": [{**b, "endpoint": "plc2"} for b in DOCUMENT["bindings"]]}  # fmt: skip
+    assert _import(client, project["id"], renamed).status_code == 201
 
 
 def test_import_with_errors_is_422_listing_every_problem_with_location(
