@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -132,6 +132,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "namespace urn:dtwin:twin; client writes to inputs force them (implies --realtime)",
     )
     parser.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="--hil: connect the document's endpoint NAME to URL for this run (e.g. plc=opc.tcp://10.0.0.7:4840), "
+        "leaving the file as it is; repeat for several endpoints",
+    )
+    parser.add_argument(
         "--on-disconnect",
         choices=("continue", "stop"),
         default="continue",
@@ -212,6 +220,33 @@ def options_from_args(args: argparse.Namespace) -> tuple[RunOptions, list[str]]:
         record_every=args.record_every,
     )
     return options, problems
+
+
+def endpoint_overrides(doc: ModelDocument, overrides: list[str]) -> tuple[ModelDocument, list[str]]:
+    """``doc`` with the URLs given as ``--endpoint NAME=URL``, and the problems with those arguments."""
+    problems: list[str] = []
+    urls: dict[str, str] = {}
+    names = [e.name for e in doc.endpoints]
+    for text in overrides:
+        name, sep, url = text.partition("=")
+        name, url = name.strip(), url.strip()
+        if not sep or not name:
+            problems.append(f"--endpoint {text}: give NAME=URL, e.g. plc=opc.tcp://10.0.0.7:4840")
+        elif name not in names:
+            known = ", ".join(names) if names else "none"
+            problems.append(
+                f"--endpoint {text}: the model has no endpoint {name!r}{hint(name, names)} (its endpoints: {known})"
+            )
+        elif not url.startswith("opc.tcp://"):
+            problems.append(f"--endpoint {text}: the URL must be an OPC UA url such as 'opc.tcp://127.0.0.1:4840'")
+        elif name in urls and urls[name] != url:
+            problems.append(f"--endpoint {text}: endpoint {name!r} is given twice ({urls[name]} and {url})")
+        else:
+            urls[name] = url
+    if problems or not urls:
+        return doc, problems
+    endpoints = [replace(e, url=urls[e.name]) if e.name in urls else e for e in doc.endpoints]
+    return replace(doc, endpoints=endpoints), []
 
 
 def create_io(args: argparse.Namespace, doc: ModelDocument, dt: float) -> PortIO | None:
@@ -468,6 +503,9 @@ def run(args: argparse.Namespace) -> int:
     model_file = args.model_file
     try:
         doc = read_document_file(model_file)
+        doc, problems = endpoint_overrides(doc, args.endpoint)
+        if problems:
+            return _fail(problems, f"bad arguments ({len(problems)} problem{'s' * (len(problems) > 1)}):", err)
         io = create_io(args, doc, options.dt or doc.dt)
         sim = Simulator(doc, dt=options.dt, seed=options.seed, io=io)
     except SimulationError as exc:

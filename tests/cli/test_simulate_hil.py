@@ -100,3 +100,23 @@ def test_replaying_a_trace_that_does_not_fit_the_model_exits_2(tmp_path: Path) -
     result = simulate(model, "--replay", tmp_path / "trace.csv", "--quiet", "--out", tmp_path / "out")
     assert result.returncode == 2
     assert "fb.in" in result.stderr and "other.in" in result.stderr
+
+
+def test_endpoint_option_points_a_run_at_another_plc(tmp_path: Path, plc: AsyncuaPlc) -> None:
+    dead = f"opc.tcp://127.0.0.1:{free_port()}"
+    model = hil_model(tmp_path / "loop.yaml", dead, plc.node_id("Cmd"), plc.node_id("Feedback"))
+    result = simulate(model, "--hil", "--endpoint", f"plc={plc.url}", "--duration", "1", "--quiet",
+                      "--out", tmp_path / "out")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with (tmp_path / "out" / "telemetry.csv").open(newline="") as fh:
+        assert float(list(csv.DictReader(fh))[-1]["fb.out"]) == 3.0
+    assert yaml.safe_load(model.read_text())["endpoints"][0]["url"] == dead  # the file is left as it is
+
+
+def test_endpoint_option_with_an_unknown_name_exits_2_with_a_hint(tmp_path: Path) -> None:
+    model = hil_model(tmp_path / "loop.yaml", "opc.tcp://127.0.0.1:1", "ns=2;s=Cmd", "ns=2;s=Feedback")
+    result = simulate(model, "--hil", "--endpoint", "plcc=opc.tcp://127.0.0.1:4840", "--out", tmp_path / "out")
+    assert result.returncode == 2, result.stderr
+    assert "no endpoint 'plcc' (did you mean 'plc'?)" in result.stderr
+    for bad in ("plc", "plc=http://x"):
+        assert simulate(model, "--hil", "--endpoint", bad, "--out", tmp_path / "o2").returncode == 2
