@@ -237,7 +237,9 @@ export const createMachineModel = <ThrowOnError extends boolean = false>(options
  * All or nothing: if any part is wrong nothing is stored, and the 422 lists every problem with its
  * location in the document (e.g. `components[3].parameters.max_power`). Endpoints are matched by name
  * in the project and created if missing (without a password). A model name already used in the
- * project is a 409.
+ * project is a 409; so is an endpoint name the project has with another `url`, `security_policy` or
+ * `security_mode` (409 `endpoint_mismatch`, naming both values: the model never runs against the stored
+ * server instead of the file's, and the shared endpoint is not moved by an import).
  */
 export const importMachineModel = <ThrowOnError extends boolean = false>(options: Options<ImportMachineModelData, ThrowOnError>) => (options.client ?? client).post<ImportMachineModelResponses, ImportMachineModelErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
