@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -191,8 +192,10 @@ def _ensure_endpoints_match(session: Session, project: Project, endpoints: list[
         )
 
 
-def import_document(session: Session, project: Project, data: dict[str, Any]) -> MachineModel:
-    """Create a machine model from a document, all or nothing; endpoints are matched by name in the project."""
+def _checked_document(
+    session: Session, project: Project, data: dict[str, Any], model_id: int | None = None
+) -> dict[str, Any]:
+    """The document in canonical form, or 422 listing every problem / 409 for a taken name or a moved endpoint."""
     try:
         document = engine.parse_document(data).to_dict()
     except DocumentError as exc:
@@ -200,10 +203,14 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
     problems = _shell_problems(document)
     if problems:
         raise UnprocessableError(f"the document has {len(problems)} problem(s)", problems, code="invalid_document")
-    machine_models.ensure_unique_name(session, project.id, document["name"])
+    machine_models.ensure_unique_name(session, project.id, document["name"], exclude_id=model_id)
     _ensure_endpoints_match(session, project, document.get("endpoints") or [])
+    return document
 
-    now = utcnow()
+
+def import_document(session: Session, project: Project, data: dict[str, Any]) -> MachineModel:
+    """Create a machine model from a document, all or nothing; endpoints are matched by name in the project."""
+    document = _checked_document(session, project, data)
     model = MachineModel(
         project_id=project.id,
         name=document["name"],
@@ -213,7 +220,27 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
     session.add(model)
     session.flush()
     revisions.note_change(session, model.id)  # revision 1, recorded once everything is in place
+    _fill(session, project, model, document)
+    return model
 
+
+def replace_contents(session: Session, model: MachineModel, data: dict[str, Any]) -> None:
+    """Make the model what ``data`` describes (name, description, dt, components, connections, bindings), all or
+    nothing: its components go (with their connections, bindings and input claims) and the document's come."""
+    project = session.get(Project, model.project_id)
+    assert project is not None
+    document = _checked_document(session, project, data, model_id=model.id)
+    session.execute(sql_delete(Component).where(Component.machine_model_id == model.id))
+    model.name = document["name"]
+    model.description = document.get("description") or ""
+    model.dt = float(document.get("dt", 0.01))
+    session.flush()
+    _fill(session, project, model, document)
+
+
+def _fill(session: Session, project: Project, model: MachineModel, document: dict[str, Any]) -> None:
+    """Add a checked document's endpoints (those the project lacks), components, connections and bindings."""
+    now = utcnow()
     endpoint_ids = dict(
         session.execute(select(Endpoint.name, Endpoint.id).where(Endpoint.project_id == project.id)).all()
     )
@@ -304,4 +331,3 @@ def import_document(session: Session, project: Project, data: dict[str, Any]) ->
         session.execute(insert(CommunicationBinding), rows)
     drivers.claim_model_inputs(session, model.id)
     session.flush()
-    return model

@@ -132,6 +132,23 @@ def diff(session: Session, model: MachineModel, old: int, new: int | None) -> di
     return {"from": before.number, "to": after.number, "changes": [c.to_dict() for c in changes]}
 
 
+def restore(session: Session, model: MachineModel, number: int) -> ModelRevision:
+    """Make the model what revision ``number`` was: a new revision (``restored_from``) with the changes it undoes;
+    running simulations of the model take it at their next tick boundary like any edit. Restoring what the model
+    already is changes nothing and answers the latest revision."""
+    from app.services import live_models  # imports this module
+
+    wanted = get(session, model, number)
+    current = latest(session, model.id)
+    if current is not None and current.document_hash == wanted.document_hash:
+        return current
+    documents.replace_contents(session, model, document(session, wanted))
+    live_models.model_edited(session, model.id)
+    revision = record(session, model, restored_from=number)
+    assert revision is not None  # the document differs from the latest one
+    return revision
+
+
 def read(revision: ModelRevision) -> dict[str, Any]:
     return {
         "number": revision.number,

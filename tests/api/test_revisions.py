@@ -102,3 +102,48 @@ def test_revisions_name_who_changed_the_model_and_hide_other_projects(client: Te
     assert_error(client.get(f"{MODELS}/{model_id}/diff", params={"from": 1}, headers=olaf), 404)
     add_member(client, erin, project["id"], "olaf", "observer")
     assert [r["number"] for r in history(client, model_id, olaf)] == [1]
+
+
+def test_restoring_a_revision_brings_the_model_back_as_a_new_revision(
+    client: TestClient, project: dict[str, Any]
+) -> None:
+    model = import_model(client, project["id"], constant_gain())
+    components = components_by_name(client, model["id"])
+    client.patch(f"/api/v1/components/{components['g']['id']}", json={"name": "amp", "parameters": {"k": 9.0}})
+    extra = client.post("/api/v1/components", json={"machine_model_id": model["id"], "name": "spare", "type": "Gain"})
+    assert extra.status_code == 201, extra.text
+    restored = client.post(f"{MODELS}/{model['id']}/revisions/1/restore")
+    assert restored.status_code == 200, restored.text
+    assert (restored.json()["number"], restored.json()["restored_from"]) == (4, 1)
+    assert restored.json()["document_hash"] == history(client, model["id"])[-1]["document_hash"]
+    back = components_by_name(client, model["id"])
+    assert set(back) == {"const", "g"} and back["g"]["parameters"]["k"] == 2.0
+    exported = client.get(f"{MODELS}/{model['id']}/export").json()
+    assert exported["connections"] == [{"from": "const.out", "to": "g.in"}]
+    again = client.post(f"{MODELS}/{model['id']}/revisions/1/restore")  # already that model: nothing new
+    assert again.json()["number"] == 4 and len(history(client, model["id"])) == 4
+    undo = client.post(f"{MODELS}/{model['id']}/revisions/3/restore").json()
+    assert undo["number"] == 5 and set(components_by_name(client, model["id"])) == {"const", "amp", "spare"}
+
+
+def test_restoring_needs_the_engineer_role_and_the_endpoints_as_they_were(
+    client: TestClient, session: Session
+) -> None:
+    add_user(session, "erin")
+    add_user(session, "otto")
+    erin = login(client, "erin")
+    project = post(client, erin, "projects", name="line-9")
+    document = {**constant_gain(), "endpoints": [{"name": "plc", "url": "opc.tcp://127.0.0.1:4840"}],
+                "bindings": [{"port": "g.out", "endpoint": "plc", "node_id": "ns=2;s=G", "direction": "write"}]}
+    model_id = client.post(f"{MODELS}/import?project_id={project['id']}", json=document, headers=erin).json()["id"]
+    g = next(c for c in client.get(f"/api/v1/components?machine_model_id={model_id}", headers=erin).json()["items"]
+             if c["name"] == "g")  # fmt: skip
+    client.patch(f"/api/v1/components/{g['id']}", json={"parameters": {"k": 3.0}}, headers=erin)
+    add_member(client, erin, project["id"], "otto", "operator")
+    assert_error(client.post(f"{MODELS}/{model_id}/revisions/1/restore", headers=login(client, "otto")), 403)
+    endpoint = client.get(f"/api/v1/endpoints?project_id={project['id']}", headers=erin).json()["items"][0]
+    client.patch(f"/api/v1/endpoints/{endpoint['id']}", json={"url": "opc.tcp://127.0.0.1:4999"}, headers=erin)
+    refused = assert_error(client.post(f"{MODELS}/{model_id}/revisions/1/restore", headers=erin), 409,
+                           "endpoint_mismatch")  # fmt: skip
+    assert "4999" in refused["message"]
+    assert [r["number"] for r in history(client, model_id, erin)] == [2, 1]  # nothing half-restored

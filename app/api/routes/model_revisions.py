@@ -42,6 +42,15 @@ def get_revision_document(
     return document_response(service.document(session, service.get(session, model, number)), format, accept)
 
 
+@router.post("/{machine_model_id}/revisions/{number}/restore", responses=error_responses(403, 404, 409, 422))
+def restore_revision(model: guards.ModelForEngineer, number: Number, session: SessionDep) -> RevisionRead:
+    """Make the model what it was at a revision: its name, description, `dt`, components, connections and bindings
+    (endpoints are the project's: one whose URL or security changed since is a 409 `endpoint_mismatch`). The restore
+    is a new revision (`restored_from`), so it can itself be undone; running simulations of the model take it at
+    their next tick boundary. Restoring the revision the model already is changes nothing."""
+    return RevisionRead.model_validate(service.read(service.restore(session, model, number)))
+
+
 @router.get("/{machine_model_id}/diff", responses=error_responses(404, 422))
 def diff_revisions(
     model: guards.ModelForObserver,
