@@ -26,3 +26,11 @@ def test_a_parameter_change_shows_as_a_revision_with_its_diff(live_server: LiveS
     page.get_by_test_id("revision-diff-2").click()
     expect(page.get_by_test_id("revision-diff")).to_contain_text("r1 → r2")
     expect(page.get_by_test_id("revision-diff")).to_contain_text("~ parameter pump.k: 2 → 3.5")
+
+    # Restore r1: a new revision that says so, and the parameter is back.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("revision-restore-1").click()
+    expect(page.get_by_test_id("revision-3")).to_contain_text("restores r1")
+    expect(page.get_by_test_id("revision-3")).to_contain_text("~ parameter pump.k: 3.5 -> 2.0")
+    components = live_server.api.get("/components", params={"machine_model_id": model["id"]}).json()["items"]
+    assert next(c for c in components if c["name"] == "pump")["parameters"]["k"] == 2.0

@@ -4230,6 +4230,58 @@ export type GetRevisionDocumentResponses = {
     200: unknown;
 };
 
+export type RestoreRevisionData = {
+    body?: never;
+    path: {
+        /**
+         * Number
+         *
+         * revision number (1 = as created or imported)
+         */
+        number: number;
+        /**
+         * Machine Model Id
+         */
+        machine_model_id: number;
+    };
+    query?: never;
+    url: '/api/v1/machine-models/{machine_model_id}/revisions/{number}/restore';
+};
+
+export type RestoreRevisionErrors = {
+    /**
+     * No valid session or API token (once a user exists, every route but sign-in and /health needs one)
+     */
+    401: ErrorResponse;
+    /**
+     * The caller sees the object but its role (or a missing PLC-write grant) does not allow this; or a cross-site request tried to change this server (its Origin is neither this server nor a CORS origin)
+     */
+    403: ErrorResponse;
+    /**
+     * A referenced object does not exist
+     */
+    404: ErrorResponse;
+    /**
+     * Conflicts with existing data (duplicate name, input port already driven, ...)
+     */
+    409: ErrorResponse;
+    /**
+     * The request is not acceptable; `details` lists every problem with its location
+     */
+    422: ErrorResponse;
+};
+
+export type RestoreRevisionError = RestoreRevisionErrors[keyof RestoreRevisionErrors];
+
+export type RestoreRevisionResponses = {
+    /**
+     * Successful Response
+     */
+    200: RevisionRead;
+};
+
+export type RestoreRevisionResponse = RestoreRevisionResponses[keyof RestoreRevisionResponses];
+
 export type DiffRevisionsData = {
     body?: never;
     path: {

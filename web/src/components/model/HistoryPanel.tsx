@@ -1,8 +1,11 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { diffRevisionsOptions, listRevisionsOptions } from "../../client/@tanstack/react-query.gen";
+import { diffRevisionsOptions, getMachineModelOptions, listRevisionsOptions } from "../../client/@tanstack/react-query.gen";
+import { restoreRevision } from "../../client/sdk.gen";
 import type { ChangeRead } from "../../client/types.gen";
+import { errorMessage, unwrap } from "../../lib/api";
 import { formatValue } from "../../lib/format";
+import { atLeast, roleIn, useMe } from "../auth/session";
 import { QueryState } from "../common/QueryState";
 
 const SIGN: Record<string, string> = { added: "+", removed: "-" };
@@ -14,9 +17,19 @@ function changeLine(change: ChangeRead): string {
   return `${sign} ${what} ${change.target}${values}`;
 }
 
-/** The model's revisions, newest first, and the semantic diff between any two of them. */
+/** The model's revisions, newest first, the semantic diff of each, and (engineers) restoring an older one. */
 export default function HistoryPanel({ modelId }: { modelId: number }) {
+  const queryClient = useQueryClient();
+  const me = useMe().data;
+  const model = useQuery(getMachineModelOptions({ path: { machine_model_id: modelId } }));
+  const canEdit = me?.mode !== "multi-user" || (!!model.data && atLeast(roleIn(me, model.data.project_id), "engineer"));
   const revisions = useQuery(listRevisionsOptions({ path: { machine_model_id: modelId }, query: { limit: 50 } }));
+  const restore = useMutation({
+    mutationFn: async (number: number) => unwrap(await restoreRevision({ path: { machine_model_id: modelId, number } })),
+    // The model itself changed: every query of it (graph, document, history) is asked again.
+    onSuccess: () => queryClient.invalidateQueries(),
+  });
+  const newest = revisions.data?.items[0]?.number;
   const [pair, setPair] = useState<{ from: number; to: number } | null>(null);
   const diff = useQuery({
     ...diffRevisionsOptions({ path: { machine_model_id: modelId }, query: { from: pair?.from ?? 1, to: pair?.to } }),
@@ -44,11 +57,31 @@ export default function HistoryPanel({ modelId }: { modelId: number }) {
                 <a href={`/api/v1/machine-models/${modelId}/revisions/${r.number}?format=yaml`} download={`model-r${r.number}.yaml`}>
                   YAML
                 </a>
+                {r.restored_from ? <span className="muted">restores r{r.restored_from}</span> : null}
+                {canEdit && r.number !== newest ? (
+                  <button
+                    type="button"
+                    className="link"
+                    disabled={restore.isPending}
+                    data-testid={`revision-restore-${r.number}`}
+                    onClick={() => {
+                      if (window.confirm(`Make the model what it was at r${r.number}? This adds a new revision; running simulations take it at once.`))
+                        restore.mutate(r.number);
+                    }}
+                  >
+                    restore
+                  </button>
+                ) : null}
               </li>
             ))}
           </ol>
         )}
       </QueryState>
+      {restore.error ? (
+        <p className="error" role="alert">
+          {errorMessage(restore.error)}
+        </p>
+      ) : null}
       {pair ? (
         <QueryState isPending={diff.isPending} error={diff.error} what="the changes">
           {() => (
