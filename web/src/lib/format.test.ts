@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMillis, formatNumber, formatSeconds, formatValue, parsePortValue, toCsv } from "./format";
+import { countOf, formatMillis, formatNumber, formatSeconds, formatValue, parsePortValue, toCsv } from "./format";
 
 describe("formatNumber", () => {
   it.each([
@@ -62,5 +62,14 @@ describe("formatSeconds and formatMillis", () => {
 describe("toCsv", () => {
   it("quotes fields with commas, quotes and line breaks", () => {
     expect(toCsv(["time", "a,b"], [[0, 'say "hi"'], [0.5, null]])).toBe('time,"a,b"\n0,"say ""hi"""\n0.5,\n');
+  });
+});
+
+describe("countOf", () => {
+  it("says one or many, and an ellipsis while unknown", () => {
+    expect(countOf(1, "scenario", "scenarios")).toBe("1 scenario");
+    expect(countOf(0, "scenario", "scenarios")).toBe("0 scenarios");
+    expect(countOf(3, "scenario", "scenarios")).toBe("3 scenarios");
+    expect(countOf(undefined, "scenario", "scenarios")).toBe("… scenarios");
   });
 });

@@ -68,3 +68,9 @@ export function csvField(value: unknown): string {
 export function toCsv(header: string[], rows: unknown[][]): string {
   return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
 }
+
+/** "3 scenarios", "1 scenario", or "… scenarios" while the count is not known yet. */
+export function countOf(n: number | undefined, one: string, many: string): string {
+  if (n === undefined) return `… ${many}`;
+  return `${n} ${n === 1 ? one : many}`;
+}

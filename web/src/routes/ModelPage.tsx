@@ -1,11 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { getMachineModelOptions } from "../client/@tanstack/react-query.gen";
-import { atLeast, roleIn, useMe } from "../components/auth/session";
+import { atLeast, mayIn, roleIn, useMe } from "../components/auth/session";
 import { QueryState, parseId } from "../components/common/QueryState";
 import ModelGraphView from "../components/graph/ModelGraphView";
 import { useModelGraph } from "../components/graph/useModelGraph";
 import HistoryPanel from "../components/model/HistoryPanel";
+import { ExportLinks, ModelEngineerActions } from "../components/model/ModelActions";
 import StartRunForm from "../components/model/StartRunForm";
 
 export default function ModelPage() {
@@ -27,7 +28,15 @@ export default function ModelPage() {
               {doc.data!.dt} s{doc.data!.bindings?.length ? ` · ${doc.data!.bindings.length} PLC bindings` : ""}
             </span>
           </div>
-          {model.data!.description ? <p className="muted">{model.data!.description}</p> : null}
+          {model.data!.description ? (
+            <p className="muted" data-testid="model-description">
+              {model.data!.description}
+            </p>
+          ) : null}
+          <div className="actions" aria-label="model actions">
+            <ExportLinks model={model.data!} />
+            {mayIn(me, model.data!.project_id, "engineer") ? <ModelEngineerActions model={model.data!} doc={doc.data!} /> : null}
+          </div>
           <div className="model-layout">
             <div className="graph-pane">{graph ? <ModelGraphView graph={graph} /> : null}</div>
             <aside className="side">

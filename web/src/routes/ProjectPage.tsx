@@ -7,9 +7,11 @@ import {
   listScenariosOptions,
   listSimulationsOptions,
 } from "../client/@tanstack/react-query.gen";
-import { roleIn, useMe } from "../components/auth/session";
+import { mayIn, roleIn, useMe } from "../components/auth/session";
 import { QueryState, parseId } from "../components/common/QueryState";
 import { StatusBadge } from "../components/common/StatusBadge";
+import ImportModel from "../components/projects/ImportModel";
+import { NewModel, ProjectAdminActions } from "../components/projects/ProjectActions";
 import { formatSeconds } from "../lib/format";
 
 const RECENT = 10;
@@ -59,9 +61,21 @@ export default function ProjectPage() {
               </Link>
             ) : null}
           </div>
-          {project.data!.description ? <p className="muted">{project.data!.description}</p> : null}
+          {project.data!.description ? (
+            <p className="muted" data-testid="project-description">
+              {project.data!.description}
+            </p>
+          ) : null}
+          {mayIn(me, id, "admin") ? (
+            <div className="actions" aria-label="project actions">
+              <ProjectAdminActions project={project.data!} models={models.data?.total ?? 0} />
+            </div>
+          ) : null}
 
-          <h2>Machine models</h2>
+          <div className="title-row">
+            <h2>Machine models</h2>
+            {mayIn(me, id, "engineer") ? <NewModel projectId={id} /> : null}
+          </div>
           <QueryState isPending={models.isPending} error={models.error} what="models">
             {() =>
               models.data!.items.length ? (
@@ -80,6 +94,7 @@ export default function ProjectPage() {
               )
             }
           </QueryState>
+          {mayIn(me, id, "engineer") ? <ImportModel projectId={id} /> : null}
 
           <h2>Recent simulation runs</h2>
           {runs.length ? (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MeRead } from "../../client/types.gen";
-import { atLeast, isMeKey, needsSignIn, roleIn, safeNext } from "./session";
+import { atLeast, isMeKey, mayIn, needsSignIn, roleIn, safeNext } from "./session";
 
 describe("needsSignIn", () => {
   it("is true for the API's 401 codes only", () => {
@@ -33,6 +33,14 @@ describe("roles", () => {
     expect(atLeast("operator", "engineer")).toBe(false);
     expect(atLeast("admin", "engineer")).toBe(true);
     expect(atLeast(null, "observer")).toBe(false);
+  });
+  it("lets the local user do everything and a member what the role allows", () => {
+    expect(mayIn(me, 1, "operator")).toBe(true);
+    expect(mayIn(me, 1, "engineer")).toBe(false);
+    expect(mayIn(me, 2, "admin")).toBe(true);
+    expect(mayIn(me, 3, "observer")).toBe(false);
+    expect(mayIn({ mode: "local", user: null, projects: [] }, 7, "admin")).toBe(true);
+    expect(mayIn(undefined, 1, "observer")).toBe(false);
   });
 });
 

@@ -46,6 +46,12 @@ export function atLeast(role: Role | null, needed: Role): boolean {
   return role !== null && ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }
 
+/** Whether the caller may do what `needed` allows in a project: in local mode everyone may do everything. */
+export function mayIn(me: MeRead | undefined, projectId: number, needed: Role): boolean {
+  if (!me) return false;
+  return me.mode === "local" || atLeast(roleIn(me, projectId), needed);
+}
+
 /** A path to come back to after signing in: same-origin paths only, never the sign-in page itself. */
 export function safeNext(next: string | null): string {
   if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/sign-in")) return "/";
