@@ -133,9 +133,15 @@ def test_team_admin_and_observer(
         observer.get_by_test_id(f"project-link-{project_id}").click()
         expect(observer.get_by_test_id("my-role")).to_have_text("observer")
         expect(observer.get_by_test_id("members-link")).to_have_count(0)
+        for control in ("Rename or describe", "Delete project", "New model"):  # admins, engineers
+            expect(observer.get_by_role("button", name=control)).to_have_count(0)
+        expect(observer.get_by_test_id("import-dropzone")).to_have_count(0)
         observer.get_by_test_id(f"model-link-{model_id}").click()
         expect(observer.get_by_test_id("observer-notice")).to_be_visible()
         expect(observer.get_by_test_id("start-run-form")).to_have_count(0)
+        expect(observer.get_by_test_id("export-yaml")).to_be_visible()  # reading is theirs; editing is not
+        for control in ("Rename or describe", "Delete model"):
+            expect(observer.get_by_role("button", name=control)).to_have_count(0)
         # A run an operator started: the observer watches it but is offered no stop, force or fault controls.
         started = team_server.api.post("/simulations/start", json={"machine_model_id": model_id, "realtime": True})
         assert started.status_code in (201, 202), started.text
