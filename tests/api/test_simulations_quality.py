@@ -3,6 +3,7 @@ record carries the ratios, dropped writes and ``degraded``, and the status stays
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,7 +54,11 @@ def test_samples_recorded_while_the_plc_was_frozen_are_marked_stale_and_counted(
     assert quality["ticks"] == len(marked) and quality["stale_ratio"] == marked.count(1) / len(marked)
     assert quality["bindings"][0]["port"] == "fb.in" and quality["bindings"][0]["stale"] == quality["stale"]
     assert final["io"]["dropped_writes"] >= 1 and final["io"]["seconds_degraded"] > 0
-    assert marked[0] == 0 and marked[-1] == 0
+    # Good samples before the PLC froze and after it came back (a single read may also miss its tick on a loaded
+    # machine: that sample is rightly stale too, so the freeze is the longest stale stretch, not the only one).
+    stretches = [m.span() for m in re.finditer(r"1+", "".join(map(str, marked)))]
+    freeze_start, freeze_end = max(stretches, key=lambda span: span[1] - span[0])
+    assert 0 in marked[:freeze_start] and 0 in marked[freeze_end:]
 
 
 def test_a_run_that_read_bad_values_completes_and_says_it_was_degraded(
