@@ -52,7 +52,9 @@ def test_an_active_run_reports_its_ticks_and_pacing(client: TestClient, project:
     assert find(now, "dtwin_run_ticks_per_second", run_id=str(run["id"])) > 0  # type: ignore[operator]
     assert find(now, "dtwin_run_lateness_seconds", run_id=str(run["id"]), stat="max") is not None
     stop(client, run["id"])
-    assert find(samples(client), "dtwin_run_ticks_total", run_id=str(run["id"])) is None  # ended: history is the DB's
+    # Once ended (and written), a run leaves the live figures: its history is the database's.
+    wait_until(lambda: find(samples(client), "dtwin_run_ticks_total", run_id=str(run["id"])), lambda v: v is None,
+               "the ended run to leave the live metrics")  # fmt: skip
 
 
 def test_requests_are_timed_by_route_name_never_by_raw_path(client: TestClient) -> None:
