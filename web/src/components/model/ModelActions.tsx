@@ -1,14 +1,11 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { useNavigate } from "react-router";
+import { useQuery } from "@tanstack/react-query";
 import { listScenariosOptions } from "../../client/@tanstack/react-query.gen";
 import { deleteMachineModel, updateMachineModel } from "../../client/sdk.gen";
 import type { MachineModelRead } from "../../client/types.gen";
 import { unwrap } from "../../lib/api";
 import { countOf } from "../../lib/format";
 import type { ModelDocument } from "../../lib/model";
-import { DeleteWithConfirm, afterDelete } from "../projects/DeleteWithConfirm";
-import { DetailsForm } from "../projects/DetailsForm";
+import { RenameAndDelete } from "../projects/RenameAndDelete";
 
 /** A file name for an exported document: the model's name, kept to safe characters. */
 function fileName(model: MachineModelRead, ext: string): string {
@@ -52,39 +49,15 @@ function ModelDeleteText({ model, doc, open }: { model: MachineModelRead; doc: M
 
 /** Engineers: rename, describe, delete. */
 export function ModelEngineerActions({ model, doc }: { model: MachineModelRead; doc: ModelDocument }) {
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  const [editing, setEditing] = useState(false);
   return (
-    <>
-      {editing ? (
-        <DetailsForm
-          label="model details"
-          initial={{ name: model.name, description: model.description }}
-          submitLabel="Save"
-          save={async (details) => unwrap(await updateMachineModel({ path: { machine_model_id: model.id }, body: details }))}
-          onSaved={async () => {
-            setEditing(false);
-            await queryClient.invalidateQueries();
-          }}
-          onCancel={() => setEditing(false)}
-        />
-      ) : (
-        <button type="button" onClick={() => setEditing(true)}>
-          Rename or describe
-        </button>
-      )}
-      <DeleteWithConfirm
-        label="Delete model"
-        title={`Delete the model ${model.name}?`}
-        remove={async () => unwrap(await deleteMachineModel({ path: { machine_model_id: model.id } }))}
-        onDeleted={async () => {
-          await afterDelete(queryClient, ["listMachineModels"]);
-          navigate(`/projects/${model.project_id}`);
-        }}
-      >
-        {(open) => <ModelDeleteText model={model} doc={doc} open={open} />}
-      </DeleteWithConfirm>
-    </>
+    <RenameAndDelete
+      what="model"
+      initial={{ name: model.name, description: model.description }}
+      save={async (details) => unwrap(await updateMachineModel({ path: { machine_model_id: model.id }, body: details }))}
+      remove={async () => unwrap(await deleteMachineModel({ path: { machine_model_id: model.id } }))}
+      deletedLists={["listMachineModels"]}
+      afterDeleteGoTo={`/projects/${model.project_id}`}
+      consequences={(open) => <ModelDeleteText model={model} doc={doc} open={open} />}
+    />
   );
 }

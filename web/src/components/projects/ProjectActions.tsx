@@ -6,8 +6,8 @@ import { createMachineModel, deleteProject, updateProject } from "../../client/s
 import type { MachineModelRead, ProjectRead } from "../../client/types.gen";
 import { unwrap } from "../../lib/api";
 import { countOf } from "../../lib/format";
-import { DeleteWithConfirm, afterDelete } from "./DeleteWithConfirm";
 import { DetailsForm } from "./DetailsForm";
+import { RenameAndDelete } from "./RenameAndDelete";
 
 /** What goes with a project, as the database cascades it (app/db): its models with their parts, its endpoints,
  * scenarios, members and project tokens; runs stay, unlinked. */
@@ -32,40 +32,16 @@ function ProjectDeleteText({ project, models, open }: { project: ProjectRead; mo
 
 /** Project admins: rename, describe, delete. */
 export function ProjectAdminActions({ project, models }: { project: ProjectRead; models: number }) {
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  const [editing, setEditing] = useState(false);
   return (
-    <>
-      {editing ? (
-        <DetailsForm
-          label="project details"
-          initial={{ name: project.name, description: project.description }}
-          submitLabel="Save"
-          save={async (details) => unwrap(await updateProject({ path: { project_id: project.id }, body: details }))}
-          onSaved={async () => {
-            setEditing(false);
-            await queryClient.invalidateQueries();
-          }}
-          onCancel={() => setEditing(false)}
-        />
-      ) : (
-        <button type="button" onClick={() => setEditing(true)}>
-          Rename or describe
-        </button>
-      )}
-      <DeleteWithConfirm
-        label="Delete project"
-        title={`Delete the project ${project.name}?`}
-        remove={async () => unwrap(await deleteProject({ path: { project_id: project.id } }))}
-        onDeleted={async () => {
-          await afterDelete(queryClient, ["listProjects"]);
-          navigate("/");
-        }}
-      >
-        {(open) => <ProjectDeleteText project={project} models={models} open={open} />}
-      </DeleteWithConfirm>
-    </>
+    <RenameAndDelete
+      what="project"
+      initial={{ name: project.name, description: project.description }}
+      save={async (details) => unwrap(await updateProject({ path: { project_id: project.id }, body: details }))}
+      remove={async () => unwrap(await deleteProject({ path: { project_id: project.id } }))}
+      deletedLists={["listProjects"]}
+      afterDeleteGoTo="/"
+      consequences={(open) => <ProjectDeleteText project={project} models={models} open={open} />}
+    />
   );
 }
 
